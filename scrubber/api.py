@@ -1,0 +1,140 @@
+"""The library API that the CLI, the drop-folder watcher and the tests call.
+
+read -> claims -> edits -> dispositions -> writers, one subscriber block at a time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from scrubber import __version__
+from scrubber.catalogue import load_profile
+from scrubber.checks import RunContext
+from scrubber.engine import Engine
+from scrubber.pipeline import FileRun
+from scrubber.x12.tokens import NotX12Error
+
+log = logging.getLogger("scrub837")
+
+EXIT_CLEAN = 0
+EXIT_HELD = 1
+EXIT_USAGE = 2
+EXIT_REJECTED = 3
+EXIT_INTERNAL = 4
+
+
+@dataclass(slots=True)
+class ScrubOptions:
+    out_dir: Path | None = None  # clean 837; default: beside the input
+    held_dir: Path | None = None  # held 837; default: out_dir
+    reports_dir: Path | None = None  # reports; default: out_dir
+    tr3: bool = True
+    jobs: int = 1
+    unsafe_fixes: bool = False
+    select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    profile: str = "default"
+    mask_phi: bool = False
+    run_date: date | None = None
+    mode: str = "scrub"  # "validate": no corrections written, envelope problems are errors
+    html: bool = True
+
+
+@dataclass(slots=True)
+class ScrubResult:
+    input: Path
+    status: str  # "clean" | "held" | "rejected"
+    exit_status: int
+    counts: dict[str, int]
+    charges: dict[str, str]
+    outputs: dict[str, Path | None] = field(default_factory=dict)
+    report: dict[str, Any] = field(default_factory=dict)  # the JSON report without claims
+
+
+def output_stem(path: Path) -> str:
+    """batch.837 -> batch; batch -> batch; batch.clean.837 stays distinct (batch.clean)."""
+    return path.stem if path.suffix else path.name
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as stream:
+        for block in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def scrub(path: Path, options: ScrubOptions | None = None) -> ScrubResult:
+    """Scrub one file: write clean/held 837s and the reports; return what happened."""
+    options = options or ScrubOptions()
+    path = Path(path)
+    profile = load_profile(options.profile)
+    run = RunContext(run_date=options.run_date or date.today(), mode=options.mode)
+    engine = Engine(
+        profile,
+        run,
+        select=options.select,
+        ignore=options.ignore,
+        unsafe_fixes=options.unsafe_fixes,
+    )
+    out_dir = options.out_dir or path.parent
+    file_run = FileRun(
+        path=path,
+        engine=engine,
+        options=options,
+        clean_dir=out_dir,
+        held_dir=options.held_dir or out_dir,
+        reports_dir=options.reports_dir or out_dir,
+        stem=output_stem(path),
+    )
+    sha = sha256_of(path)
+    try:
+        file_run.run()
+    except NotX12Error as error:
+        file_run.reject("ENV001", _not_x12_message(path, str(error)), error.segment_number)
+    except BaseException:
+        file_run.discard()
+        raise
+    report = file_run.report_head(
+        input_name=path.name, sha256=sha, version=__version__, profile=profile.name
+    )
+    outputs = file_run.finish(report)
+    counts = report["counts"]
+    status = report["status"]
+    exit_status = {"clean": EXIT_CLEAN, "held": EXIT_HELD}.get(status, EXIT_REJECTED)
+    log.info(
+        "scrubbed",
+        extra={
+            "input": path.name,
+            "sha256": sha,
+            "status": status,
+            "counts": counts,
+        },
+    )
+    return ScrubResult(
+        input=path,
+        status=status,
+        exit_status=exit_status,
+        counts=counts,
+        charges=report["charges"],
+        outputs=outputs,
+        report=report,
+    )
+
+
+def _not_x12_message(path: Path, reason: str) -> str:
+    return (
+        f"{path.name} is not an X12 interchange: {reason}. An 837 claim file starts with an ISA "
+        "segment of exactly 106 characters. Check that this is the claim file your practice "
+        "management system exported (not a report, a PDF or a zip), and export it again."
+    )
+
+
+def money(amount: Decimal) -> str:
+    return f"{amount.quantize(Decimal('0.01'))}"

@@ -1,0 +1,169 @@
+"""The edit catalogue: one TOML file per edit in edits/, plus payer profiles in edits/profiles/.
+
+Ids, default severities and fix safety are data, so a profile can change them without code.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field, replace
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import scrubber
+from scrubber.findings import SEVERITIES, Severity
+
+
+class CatalogueError(Exception):
+    """The catalogue or a profile is malformed (a usage error for the person who wrote it)."""
+
+
+def data_dir(name: str) -> Path:
+    """edits/ or templates/: inside the installed package, or at the top of a source checkout."""
+    package = Path(scrubber.__file__).parent
+    for candidate in (package / name, package.parent / name):
+        if candidate.is_dir():
+            return candidate
+    raise CatalogueError(f"the {name}/ folder is missing from this installation")
+
+
+@dataclass(frozen=True, slots=True)
+class EditSpec:
+    id: str
+    name: str
+    title: str
+    family: str
+    severity: Severity
+    fix: str  # "none" | "safe" | "unsafe"
+    kind: str  # "claim": a check function runs per claim; "structure": raised by reader/engine
+    what: str
+    why: str
+    example: str
+    use_instead: str
+    fix_text: str
+    source: str
+    messages: dict[str, str] = field(default_factory=dict)
+    params: dict[str, Any] = field(default_factory=dict)
+    enabled: bool = True
+
+    def message(self, key: str = "default", **values: object) -> str:
+        template = self.messages.get(key) or self.messages.get("default") or self.title
+        return template.format(**values)
+
+    def explanation(self) -> dict[str, str]:
+        return {
+            "title": self.title,
+            "severity": self.severity,
+            "fix": self.fix,
+            "what": self.what,
+            "why": self.why,
+            "example": self.example,
+            "use_instead": self.use_instead,
+            "fix_text": self.fix_text,
+            "source": self.source,
+        }
+
+
+REQUIRED = ("id", "name", "title", "family", "severity", "fix", "what", "why", "source")
+
+
+def _load_edit(path: Path) -> EditSpec:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as error:
+        raise CatalogueError(f"{path.name}: {error}") from error
+    missing = [key for key in REQUIRED if key not in data]
+    if missing:
+        raise CatalogueError(f"{path.name}: missing {', '.join(missing)}")
+    if data["severity"] not in SEVERITIES:
+        raise CatalogueError(f"{path.name}: severity must be one of {', '.join(SEVERITIES)}")
+    if data["id"] != path.stem:
+        raise CatalogueError(f"{path.name}: id {data['id']} does not match the file name")
+    return EditSpec(
+        id=data["id"],
+        name=data["name"],
+        title=data["title"],
+        family=data["family"],
+        severity=data["severity"],
+        fix=data["fix"],
+        kind=data.get("kind", "claim"),
+        what=data["what"].strip(),
+        why=data["why"].strip(),
+        example=data.get("example", "").strip(),
+        use_instead=data.get("use_instead", "").strip(),
+        fix_text=data.get("fix_text", "").strip(),
+        source=data["source"].strip(),
+        messages=dict(data.get("messages", {})),
+        params=dict(data.get("params", {})),
+    )
+
+
+@cache
+def load_catalogue() -> dict[str, EditSpec]:
+    """Every edit, keyed by id, in catalogue order (file order of edits/order.toml)."""
+    folder = data_dir("edits")
+    order_file = folder / "order.toml"
+    edits = {
+        path.stem: _load_edit(path)
+        for path in sorted(folder.glob("*.toml"))
+        if path != order_file
+    }
+    order = tomllib.loads(order_file.read_text())["order"] if order_file.exists() else []
+    ordered = {edit_id: edits[edit_id] for edit_id in order if edit_id in edits}
+    ordered.update({k: v for k, v in edits.items() if k not in ordered})
+    return ordered
+
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    name: str
+    edits: dict[str, EditSpec]  # the catalogue with this profile's changes
+
+
+def load_profile(name_or_path: str = "default") -> Profile:
+    """A payer profile by name (edits/profiles/NAME.toml) or by path to a TOML file."""
+    path = Path(name_or_path)
+    if not (path.suffix == ".toml" and path.exists()):
+        path = data_dir("edits") / "profiles" / f"{name_or_path}.toml"
+        if not path.exists():
+            known = sorted(p.stem for p in path.parent.glob("*.toml"))
+            raise CatalogueError(
+                f"no payer profile named {name_or_path!r}; known: {', '.join(known)}"
+            )
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as error:
+        raise CatalogueError(f"profile {path}: {error}") from error
+    catalogue = dict(load_catalogue())
+    for edit_id in data.get("disabled", []):
+        if edit_id not in catalogue:
+            raise CatalogueError(f"profile {path.name}: unknown edit {edit_id}")
+        catalogue[edit_id] = replace(catalogue[edit_id], enabled=False)
+    for edit_id, changes in data.get("edits", {}).items():
+        if edit_id not in catalogue:
+            raise CatalogueError(f"profile {path.name}: unknown edit {edit_id}")
+        spec = catalogue[edit_id]
+        severity = changes.get("severity", spec.severity)
+        if severity not in SEVERITIES:
+            raise CatalogueError(f"profile {path.name}: {edit_id} severity {severity!r}")
+        unknown = set(changes.get("params", {})) - set(spec.params)
+        if unknown:
+            raise CatalogueError(
+                f"profile {path.name}: unknown option {', '.join(sorted(unknown))} "
+                f"for edit {edit_id}"
+            )
+        catalogue[edit_id] = replace(
+            spec,
+            severity=severity,
+            enabled=changes.get("enabled", spec.enabled),
+            params={**spec.params, **changes.get("params", {})},
+        )
+    return Profile(name=data.get("name", path.stem), edits=catalogue)
+
+
+def selected(edit_id: str, select: tuple[str, ...], ignore: tuple[str, ...]) -> bool:
+    """--select/--ignore take ids or id prefixes (DX, PTR001)."""
+    if select and not any(edit_id.startswith(s) for s in select):
+        return False
+    return not any(edit_id.startswith(i) for i in ignore)

@@ -1,0 +1,166 @@
+"""Diagnosis codes (SNIP 5): exist, billable, well formed, once each, right qualifiers."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+
+from scrubber.checks.common import dotted, icd10_codes, normalize_code
+from scrubber.checks.registry import CheckContext, claim_check
+from scrubber.findings import Finding, Fix
+from scrubber.model import Claim
+
+ICD10_START = date(2015, 10, 1)
+
+
+@claim_check("DX001")
+def unknown_diagnosis_code(claim: Claim, ctx: CheckContext) -> Iterator[Finding]:
+    for diagnosis in icd10_codes(claim):
+        code = normalize_code(diagnosis.code)
+        if not ctx.codes.exists(code):
+            yield Finding(ctx.message(code=dotted(code), release=ctx.codes.release.name),
+                          diagnosis.segment, diagnosis.location)
+
+
+@claim_check("DX002")
+def non_billable_diagnosis(claim: Claim, ctx: CheckContext) -> Iterator[Finding]:
+    codes = ctx.codes
+    refined = ctx.run.refined_codes(claim)
+    for diagnosis in icd10_codes(claim):
+        code = normalize_code(diagnosis.code)
+        if code in refined or not codes.exists(code) or codes.is_billable(code):
+            continue
+        suggestions = codes.billable_under(code)
+        limit = int(ctx.params.get("max_suggestions", 12))
+        key = "seventh" if suggestions and all(len(s) == 7 for s in suggestions) else "default"
+        yield Finding(
+            ctx.message(
+                key,
+                code=dotted(code),
+                title=codes.title(code) or "",
+                choices=", ".join(dotted(s) for s in suggestions[:limit]),
+            ),
+            diagnosis.segment,
+            diagnosis.location,
+            suggestions=suggestions[:limit],
+        )
+
+
+@claim_check("DX003")
+def diagnosis_code_format(claim: Claim, ctx: CheckContext) -> Iterator[Finding]:
+    hi = claim.diagnosis_segment
+    if hi is None:
+        return
+    elements = list(hi.elements)
+    bad = []
+    for diagnosis in claim.diagnoses:
+        clean = normalize_code(diagnosis.code)
+        if clean != diagnosis.code:
+            bad.append(diagnosis.code)
+            parts = hi.components(diagnosis.element)
+            parts[1] = clean
+            elements[diagnosis.element] = hi.join_components(parts)
+    if bad:
+        yield Finding(
+            ctx.message(codes=", ".join(repr(b) for b in bad)),
+            hi,
+            "HI",
+            fix=Fix("safe", [hi.with_elements(elements)]),
+        )
+
+
+@claim_check("DX004")
+def diagnosis_code_repeated(claim: Claim, ctx: CheckContext) -> Iterator[Finding]:
+    hi = claim.diagnosis_segment
+    diagnoses = claim.diagnoses
+    if hi is None:
+        return
+    first_position: dict[str, int] = {}
+    remap: dict[int, int] = {}
+    kept = []
+    for diagnosis in diagnoses:
+        code = normalize_code(diagnosis.code)
+        if code in first_position:
+            remap[diagnosis.position] = remap[first_position[code]]
+        else:
+            first_position[code] = diagnosis.position
+            kept.append(diagnosis)
+            remap[diagnosis.position] = len(kept)
+    if len(kept) == len(diagnoses):
+        return
+    repeated = [dotted(d.code) for d in diagnoses if d not in kept]
+    new_hi = [hi.elements[0]] + [hi.get(d.element) for d in kept]
+    changes = [hi.with_elements(new_hi)]
+    for line in claim.lines:
+        sv1 = line.sv1
+        if sv1 is None or not line.pointers:
+            continue
+        pointers = []
+        for pointer in line.pointers:
+            value = pointer.strip()
+            new = str(remap[int(value)]) if value.isdigit() and int(value) in remap else value
+            if new not in pointers:
+                pointers.append(new)
+        if pointers != line.pointers:
+            elements = list(sv1.elements)
+            elements[7] = sv1.join_components(pointers)
+            changes.append(sv1.with_elements(elements))
+    yield Finding(ctx.message(codes=", ".join(repeated)), hi, "HI",
+                  fix=Fix("safe", changes))
+
+
+@claim_check("DX005")
+def diagnosis_qualifier(claim: Claim, ctx: CheckContext) -> Iterator[Finding]:
+    hi = claim.diagnosis_segment
+    diagnoses = claim.diagnoses
+    if hi is None or not diagnoses:
+        return
+    service_date = claim.earliest_service_date
+    icd10_era = service_date is None or service_date >= ICD10_START
+    wanted = {d.position: ("ABK" if i == 0 else "ABF") for i, d in enumerate(diagnoses)}
+    if not icd10_era:
+        return  # ICD-9 qualifiers are right before 2015-10-01; DX009 covers ICD-10 codes then
+    wrong = [d for d in diagnoses if d.qualifier != wanted[d.position]]
+    if not wrong:
+        return
+    icd9 = [d for d in wrong if d.qualifier in ("BK", "BF") and not ctx.codes.exists(
+        normalize_code(d.code))]
+    if icd9:
+        yield Finding(
+            ctx.message("icd9", codes=", ".join(d.code for d in icd9),
+                        date=service_date.isoformat() if service_date else "?"),
+            hi, icd9[0].location,
+        )
+        return
+    elements = list(hi.elements)
+    for diagnosis in wrong:
+        parts = hi.components(diagnosis.element)
+        parts[0] = wanted[diagnosis.position]
+        elements[diagnosis.element] = hi.join_components(parts)
+    yield Finding(
+        ctx.message(
+            found=", ".join(f"HI{d.element:02d}-1 {d.qualifier or '(empty)'}" for d in wrong)
+        ),
+        hi,
+        f"HI{wrong[0].element:02d}-1",
+        fix=Fix("safe", [hi.with_elements(elements)]),
+    )
+
+
+@claim_check("DX010")
+def no_code_set_for_service_date(claim: Claim, ctx: CheckContext) -> Iterator[Finding]:
+    release = ctx.codes.release
+    if ctx.run.notes.get("DX010") or not icd10_codes(claim):
+        return
+    for line in claim.lines:
+        day = claim.line_date(line)
+        if day is None or day < ICD10_START:
+            continue
+        if day < release.effective_from or (release.effective_to and day > release.effective_to):
+            ctx.run.notes["DX010"] = True
+            yield Finding(
+                ctx.message(date=day.isoformat(), release=release.name),
+                line.service_date_segment,
+                "DTP03",
+            )
+            return

@@ -1,0 +1,59 @@
+"""Diagnosis pointers (SV107): each names an HI position the claim has."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from scrubber.checks.registry import CheckContext, claim_check
+from scrubber.findings import Finding, Fix
+from scrubber.model import Claim
+
+
+@claim_check("PTR001")
+def pointer_to_missing_diagnosis(claim: Claim, ctx: CheckContext) -> Iterator[Finding]:
+    positions = {d.position for d in claim.diagnoses}
+    for line in claim.lines:
+        sv1 = line.sv1
+        if sv1 is None:
+            continue
+        for pointer in line.pointers:
+            value = pointer.strip()
+            if not value.isdigit() or not 1 <= int(value) <= 12:
+                yield Finding(ctx.message("range", pointer=value, procedure=line.procedure),
+                              sv1, "SV107")
+            elif int(value) not in positions:
+                yield Finding(
+                    ctx.message(pointer=value, procedure=line.procedure, count=len(positions)),
+                    sv1,
+                    "SV107",
+                )
+
+
+@claim_check("PTR002")
+def pointer_repeated_on_line(claim: Claim, ctx: CheckContext) -> Iterator[Finding]:
+    for line in claim.lines:
+        sv1 = line.sv1
+        pointers = [p.strip() for p in line.pointers]
+        unique = list(dict.fromkeys(pointers))
+        if sv1 is None or len(unique) == len(pointers):
+            continue
+        elements = list(sv1.elements)
+        elements[7] = sv1.join_components(unique)
+        yield Finding(
+            ctx.message(pointers=":".join(pointers), procedure=line.procedure),
+            sv1,
+            "SV107",
+            fix=Fix("safe", [sv1.with_elements(elements)]),
+        )
+
+
+@claim_check("PTR003")
+def diagnosis_no_line_points_to(claim: Claim, ctx: CheckContext) -> Iterator[Finding]:
+    pointed = {p.strip() for line in claim.lines for p in line.pointers}
+    for diagnosis in claim.diagnoses:
+        if str(diagnosis.position) not in pointed:
+            yield Finding(
+                ctx.message(position=diagnosis.position),
+                diagnosis.segment,
+                diagnosis.location,
+            )

@@ -1,0 +1,130 @@
+"""The command line: thin over scrubber.api."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from datetime import date
+from pathlib import Path
+
+import click
+
+from scrubber import __version__
+from scrubber.api import EXIT_INTERNAL, EXIT_USAGE, ScrubOptions, scrub
+from scrubber.catalogue import CatalogueError, load_catalogue
+
+log = logging.getLogger("scrub837")
+
+
+def _ids(values: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(part.strip().upper() for value in values for part in value.split(",") if part)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="scrub837")
+def main() -> None:
+    """Scrub X12 837 professional claim files before they go to the clearinghouse."""
+
+
+@main.command("scrub")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("-o", "--out", "out_dir", type=click.Path(path_type=Path, file_okay=False),
+              help="Folder for the outputs (default: beside each input).")
+@click.option("--no-tr3", is_flag=True, help="Skip pyx12's TR3 validation (much faster).")
+@click.option("--jobs", type=click.IntRange(1, 64), default=1, show_default=True,
+              help="Processes for TR3 validation.")
+@click.option("--unsafe-fixes", is_flag=True, help="Also apply fixes that change what is coded.")
+@click.option("--select", multiple=True, help="Run only these edits (ids or prefixes, comma-separated).")
+@click.option("--ignore", multiple=True, help="Skip these edits (ids or prefixes).")
+@click.option("--profile", default="default", show_default=True,
+              help="Payer profile: a name in edits/profiles or a path to a TOML file.")
+@click.option("--mask-phi", is_flag=True, help="Mask names, member ids and birth dates in reports.")
+@click.option("--run-date", type=click.DateTime(formats=["%Y-%m-%d"]),
+              help="Judge dates as of this day (default: today).")
+def scrub_command(
+    files: tuple[Path, ...],
+    out_dir: Path | None,
+    no_tr3: bool,
+    jobs: int,
+    unsafe_fixes: bool,
+    select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    profile: str,
+    mask_phi: bool,
+    run_date: object,
+) -> None:
+    """Scrub claim FILES: write NAME.clean.837, NAME.held.837 and NAME.report.html/.json.
+
+    \b
+    Exit status: 0 all claims clean or fixed, 1 some held, 2 usage error,
+    3 a file rejected as a whole, 4 internal error.
+    """
+    for path in files:
+        if not path.is_file():
+            raise click.UsageError(f"{path}: no such file")
+    if out_dir is not None:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    options = ScrubOptions(
+        out_dir=out_dir,
+        tr3=not no_tr3,
+        jobs=jobs,
+        unsafe_fixes=unsafe_fixes,
+        select=_ids(select),
+        ignore=_ids(ignore),
+        profile=profile,
+        mask_phi=mask_phi,
+        run_date=run_date.date() if hasattr(run_date, "date") else None,  # type: ignore[union-attr]
+    )
+    worst = 0
+    for path in files:
+        try:
+            result = scrub(path, options)
+        except CatalogueError as error:
+            raise click.UsageError(str(error)) from error
+        except Exception as error:  # an internal error: short message, no traceback
+            log.exception("internal error on %s", path.name)
+            click.echo(f"scrub837: internal error on {path.name}: {type(error).__name__}. "
+                       "This is a bug; please report it.", err=True)
+            sys.exit(EXIT_INTERNAL)
+        counts = result.counts
+        click.echo(
+            f"{path.name}: {result.status} - {counts['claims']} claims: {counts['clean']} clean, "
+            f"{counts['fixed']} fixed, {counts['held']} held "
+            f"(${result.charges['held']} of ${result.charges['total']} held)"
+        )
+        if result.report.get("rejection"):
+            click.echo(f"  rejected: {result.report['rejection']['message']}")
+        for name in ("clean", "held", "html", "json"):
+            if result.outputs.get(name):
+                click.echo(f"  {name:5}  {result.outputs[name]}")
+        worst = max(worst, result.exit_status)
+    sys.exit(worst)
+
+
+@main.command("edits")
+@click.argument("edit_id", required=False)
+def edits_command(edit_id: str | None) -> None:
+    """List the edit catalogue, or explain one edit."""
+    catalogue = load_catalogue()
+    if edit_id is None:
+        for spec in catalogue.values():
+            click.echo(f"{spec.id:7} {spec.severity:8} fix:{spec.fix:7} {spec.title}")
+        return
+    spec = catalogue.get(edit_id.upper())
+    if spec is None:
+        raise click.UsageError(f"no edit {edit_id}; `scrub837 edits` lists them")
+    click.echo(f"{spec.id} {spec.name}: {spec.title}\n")
+    click.echo(f"Severity: {spec.severity}    Fix: {spec.fix}\n")
+    for heading, text in (
+        ("What it checks", spec.what),
+        ("Why payers care", spec.why),
+        ("Failing example", spec.example),
+        ("Use instead", spec.use_instead),
+        ("The fix", spec.fix_text),
+        ("Source", spec.source),
+    ):
+        click.echo(f"{heading}:\n  " + text.replace("\n", "\n  ") + "\n")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

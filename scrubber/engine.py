@@ -1,0 +1,111 @@
+"""Runs the catalogue's checks on a claim, applies the fixes allowed, decides the disposition."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from scrubber.catalogue import EditSpec, Profile, selected
+from scrubber.checks import CLAIM_CHECKS, CheckContext, RunContext
+from scrubber.findings import Finding
+from scrubber.model import Claim
+
+Disposition = Literal["clean", "fixed", "held"]
+MAX_FIX_ROUNDS = 20  # a fix can reveal another; this bounds a fix that keeps re-firing
+
+
+@dataclass(slots=True)
+class ClaimResult:
+    claim: Claim
+    findings: list[Finding]
+    disposition: Disposition
+    file_findings: list[Finding] = field(default_factory=list)
+
+
+class Engine:
+    """The edits of one run, as a profile and --select/--ignore leave them."""
+
+    def __init__(
+        self,
+        profile: Profile,
+        run: RunContext,
+        *,
+        select: tuple[str, ...] = (),
+        ignore: tuple[str, ...] = (),
+        unsafe_fixes: bool = False,
+    ) -> None:
+        self.profile = profile
+        self.edits = profile.edits
+        self.unsafe_fixes = unsafe_fixes
+        self.active = frozenset(
+            edit_id
+            for edit_id, spec in self.edits.items()
+            if spec.enabled and selected(edit_id, select, ignore)
+        )
+        run.edits = self.edits
+        run.active = self.active
+        self.run = run
+        self.checks = [
+            (CLAIM_CHECKS[edit_id], CheckContext(spec, run))
+            for edit_id, spec in self.edits.items()
+            if edit_id in self.active and spec.kind == "claim" and edit_id in CLAIM_CHECKS
+        ]
+
+    def is_active(self, edit_id: str) -> bool:
+        return edit_id in self.active
+
+    def stamp(self, finding: Finding, edit_id: str) -> Finding:
+        """Set edit id and severity: the catalogue's, unless the check says the case decides."""
+        spec = self.edits[edit_id]
+        finding.edit = edit_id
+        if finding.severity is None or spec.severity != self._catalogue_default(edit_id):
+            finding.severity = spec.severity
+        return finding
+
+    def _catalogue_default(self, edit_id: str) -> str:
+        from scrubber.catalogue import load_catalogue
+
+        return load_catalogue()[edit_id].severity
+
+    def spec(self, edit_id: str) -> EditSpec:
+        return self.edits[edit_id]
+
+    def _run_checks(self, claim: Claim) -> list[Finding]:
+        findings: list[Finding] = []
+        for check, ctx in self.checks:
+            for finding in check(claim, ctx):
+                findings.append(self.stamp(finding, ctx.edit.id))
+        return findings
+
+    def _allowed(self, finding: Finding) -> bool:
+        fix = finding.fix
+        return fix is not None and (fix.safety == "safe" or self.unsafe_fixes)
+
+    def scrub_claim(self, claim: Claim, extra: list[Finding] | None = None) -> ClaimResult:
+        """Check, fix what is allowed (re-checking after each fix), and decide."""
+        applied: list[Finding] = []
+        findings = self._run_checks(claim)
+        for _ in range(MAX_FIX_ROUNDS):
+            fixable = next((f for f in findings if self._allowed(f)), None)
+            if fixable is None or fixable.fix is None:
+                break
+            fix = fixable.fix
+            fix.before = "".join(
+                (claim.segment(s.number) or s).text + "\n" for s in fix.changes
+            ).rstrip("\n")
+            for segment in fix.changes:
+                claim.replace(segment)
+            fix.after = "\n".join(s.text for s in fix.changes)
+            fix.applied = True
+            applied.append(fixable)
+            findings = self._run_checks(claim)
+        file_level = [f for f in findings if f.edit == "DX010"]
+        remaining = [f for f in findings if f.edit != "DX010"] + list(extra or [])
+        everything = applied + remaining
+        if any(f.severity == "error" for f in remaining):
+            disposition: Disposition = "held"
+        elif applied:
+            disposition = "fixed"
+        else:
+            disposition = "clean"
+        return ClaimResult(claim, everything, disposition, file_level)

@@ -1,0 +1,339 @@
+"""The claim file as the scrubber sees it: segments, the HL tree's blocks, claims and service lines.
+
+Every segment keeps its original text so that an untouched segment is written back byte-for-byte.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+from scrubber.x12.tokens import Delimiters
+
+DIAGNOSIS_QUALIFIERS = frozenset({"ABK", "ABF", "BK", "BF"})
+
+
+@dataclass(slots=True)
+class Segment:
+    """One segment: its elements (elements[0] is the segment id) and where it stands in the file."""
+
+    elements: list[str]
+    suffix: str  # terminator plus any line break, as read
+    number: int  # position in the file, ISA = 1
+    delimiters: Delimiters
+    loop: str = ""
+    original: str | None = None  # the text as read; None once the segment was changed
+
+    @classmethod
+    def parse(cls, text: str, suffix: str, number: int, delimiters: Delimiters) -> Segment:
+        return cls(text.split(delimiters.element), suffix, number, delimiters, original=text)
+
+    @property
+    def id(self) -> str:
+        return self.elements[0].strip()
+
+    @property
+    def changed(self) -> bool:
+        return self.original is None
+
+    @property
+    def text(self) -> str:
+        if self.original is not None:
+            return self.original
+        return self.delimiters.element.join(self.elements)
+
+    def render(self) -> str:
+        return self.text + self.suffix
+
+    def get(self, position: int) -> str:
+        """Element at a 1-based position, '' when absent."""
+        return self.elements[position] if position < len(self.elements) else ""
+
+    def components(self, position: int) -> list[str]:
+        return self.get(position).split(self.delimiters.component)
+
+    def component(self, position: int, sub: int) -> str:
+        parts = self.components(position)
+        return parts[sub - 1] if sub - 1 < len(parts) else ""
+
+    def with_elements(self, elements: list[str]) -> Segment:
+        """A changed copy: same place in the file, new content."""
+        while len(elements) > 1 and elements[-1] == "":
+            elements = elements[:-1]  # X12 forbids trailing empty elements
+        return Segment(list(elements), self.suffix, self.number, self.delimiters, self.loop, None)
+
+    def with_elements_kept(self, elements: list[str]) -> Segment:
+        """Like with_elements, but the original text stays when nothing differs."""
+        if elements == self.elements and self.original is not None:
+            return self
+        return self.with_elements(elements)
+
+    def join_components(self, parts: list[str]) -> str:
+        while len(parts) > 1 and parts[-1] == "":
+            parts = parts[:-1]
+        return self.delimiters.component.join(parts)
+
+
+def parse_decimal(value: str) -> Decimal | None:
+    try:
+        amount = Decimal(value.strip())
+    except (InvalidOperation, ValueError):
+        return None
+    return amount if amount.is_finite() else None
+
+
+def parse_d8(value: str) -> date | None:
+    value = value.strip()
+    if len(value) != 8 or not value.isdigit():
+        return None
+    try:
+        return date(int(value[:4]), int(value[4:6]), int(value[6:]))
+    except ValueError:
+        return None
+
+
+def service_date_of(dtp: Segment) -> date | None:
+    """From-date of a DTP (D8 or RD8)."""
+    qualifier, value = dtp.get(2), dtp.get(3)
+    if qualifier == "RD8":
+        return parse_d8(value.split("-")[0])
+    return parse_d8(value)
+
+
+@dataclass(slots=True)
+class TransactionHeader:
+    """ST through the segment before the first HL, with the envelope around it."""
+
+    isa: Segment
+    gs: Segment
+    segments: list[Segment]  # ST, BHT, 1000A, 1000B
+    version: str  # as labelled (GS08/ST03)
+
+    @property
+    def st(self) -> Segment:
+        return self.segments[0]
+
+    @property
+    def control_number(self) -> str:
+        return self.st.get(2)
+
+    @property
+    def created(self) -> date | None:
+        for segment in self.segments:
+            if segment.id == "BHT":
+                return parse_d8(segment.get(4))
+        return None
+
+
+@dataclass(slots=True)
+class BillingProvider:
+    """A 2000A block: HL*20 and its 2010AA/AB/AC loops."""
+
+    segments: list[Segment]
+    hl_id: str = ""
+
+    def first(self, segment_id: str, loop: str | None = None) -> Segment | None:
+        return _first(self.segments, segment_id, loop)
+
+
+@dataclass(slots=True)
+class Patient:
+    """A 2000C block (patient who is not the subscriber): HL*23, PAT, 2010CA."""
+
+    segments: list[Segment]
+    hl_id: str = ""
+
+
+@dataclass(slots=True)
+class ServiceLine:
+    segments: list[Segment]  # LX first
+
+    @property
+    def sv1(self) -> Segment | None:
+        return _first(self.segments, "SV1")
+
+    @property
+    def procedure(self) -> str:
+        sv1 = self.sv1
+        return sv1.component(1, 2).strip().upper() if sv1 else ""
+
+    @property
+    def modifiers(self) -> list[str]:
+        sv1 = self.sv1
+        if sv1 is None:
+            return []
+        return [m.strip().upper() for m in sv1.components(1)[2:6] if m.strip()]
+
+    @property
+    def charge(self) -> Decimal | None:
+        sv1 = self.sv1
+        return parse_decimal(sv1.get(2)) if sv1 else None
+
+    @property
+    def units(self) -> Decimal | None:
+        sv1 = self.sv1
+        return parse_decimal(sv1.get(4)) if sv1 else None
+
+    @property
+    def pointers(self) -> list[str]:
+        """SV107 components as written (strings, so that bad values can be reported)."""
+        sv1 = self.sv1
+        if sv1 is None or not sv1.get(7):
+            return []
+        return sv1.components(7)
+
+    @property
+    def service_date_segment(self) -> Segment | None:
+        for segment in self.segments:
+            if segment.id == "DTP" and segment.get(1) == "472":
+                return segment
+        return None
+
+
+@dataclass(slots=True)
+class Diagnosis:
+    position: int  # 1..12, the number a pointer names
+    qualifier: str
+    code: str  # as written
+    segment: Segment
+    element: int  # HIxx element index in that segment
+
+    @property
+    def location(self) -> str:
+        return f"HI{self.element:02d}-2"
+
+
+@dataclass(slots=True)
+class SubscriberBlock:
+    """A 2000B block with everything under it: the unit the reader hands on and the writer writes."""
+
+    segments: list[Segment]  # HL*22, SBR, PAT, 2010BA, 2010BB
+    items: list[Claim | Patient] = field(default_factory=list)  # in file order
+    hl_id: str = ""
+    provider: BillingProvider | None = None
+    problems: list[Any] = field(default_factory=list)  # reader Problems that concern this block
+
+    @property
+    def filing_indicator(self) -> str:
+        sbr = _first(self.segments, "SBR")
+        return sbr.get(9) if sbr else ""
+
+    def claims(self) -> Iterator[Claim]:
+        for item in self.items:
+            if isinstance(item, Claim):
+                yield item
+
+
+@dataclass(slots=True)
+class Claim:
+    """A 2300 loop and its 2400 lines, with the blocks above it for context."""
+
+    segments: list[Segment]  # CLM first, every segment up to the next claim or HL
+    header: TransactionHeader
+    provider: BillingProvider
+    subscriber: SubscriberBlock
+    patient: Patient | None = None
+    _lines: list[ServiceLine] | None = None
+
+    @property
+    def clm(self) -> Segment:
+        return self.segments[0]
+
+    @property
+    def claim_id(self) -> str:
+        return self.clm.get(1)
+
+    @property
+    def charge(self) -> Decimal | None:
+        return parse_decimal(self.clm.get(2))
+
+    @property
+    def lines(self) -> list[ServiceLine]:
+        if self._lines is None:
+            lines: list[ServiceLine] = []
+            for segment in self.segments:
+                if segment.id == "LX":
+                    lines.append(ServiceLine([segment]))
+                elif lines:
+                    lines[-1].segments.append(segment)
+            self._lines = lines
+        return self._lines
+
+    @property
+    def claim_segments(self) -> list[Segment]:
+        """The 2300 part only (before the first LX)."""
+        out = []
+        for segment in self.segments:
+            if segment.id == "LX":
+                break
+            out.append(segment)
+        return out
+
+    @property
+    def diagnosis_segment(self) -> Segment | None:
+        for segment in self.claim_segments:
+            if segment.id == "HI" and segment.component(1, 1).strip().upper() in DIAGNOSIS_QUALIFIERS:
+                return segment
+        return None
+
+    @property
+    def diagnoses(self) -> list[Diagnosis]:
+        hi = self.diagnosis_segment
+        if hi is None:
+            return []
+        found = []
+        for index in range(1, len(hi.elements)):
+            parts = hi.components(index)
+            if not any(p.strip() for p in parts):
+                continue
+            code = parts[1] if len(parts) > 1 else ""
+            found.append(Diagnosis(index, parts[0].strip().upper(), code, hi, index))
+        return found
+
+    def line_date(self, line: ServiceLine) -> date | None:
+        dtp = line.service_date_segment or self._claim_date_segment()
+        return service_date_of(dtp) if dtp else None
+
+    def _claim_date_segment(self) -> Segment | None:
+        for segment in self.claim_segments:
+            if segment.id == "DTP" and segment.get(1) == "472":
+                return segment
+        return None
+
+    @property
+    def earliest_service_date(self) -> date | None:
+        dates = [d for d in (self.line_date(line) for line in self.lines) if d is not None]
+        if not dates:
+            dtp = self._claim_date_segment()
+            return service_date_of(dtp) if dtp else None
+        return min(dates)
+
+    def replace(self, segment: Segment) -> None:
+        """Put a changed segment in place of the one with the same number."""
+        for index, current in enumerate(self.segments):
+            if current.number == segment.number:
+                self.segments[index] = segment
+                self._lines = None
+                return
+        raise KeyError(segment.number)
+
+    def segment(self, number: int) -> Segment | None:
+        for current in self.segments:
+            if current.number == number:
+                return current
+        return None
+
+    @property
+    def patient_segments(self) -> list[Segment]:
+        """The patient's own segments: 2000C when present, else the subscriber's."""
+        return self.patient.segments if self.patient else self.subscriber.segments
+
+
+def _first(segments: list[Segment], segment_id: str, loop: str | None = None) -> Segment | None:
+    for segment in segments:
+        if segment.id == segment_id and (loop is None or segment.loop == loop):
+            return segment
+    return None

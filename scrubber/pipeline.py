@@ -1,0 +1,448 @@
+"""One file's run: events from the reader, claims through the engine, claims to the writers."""
+
+from __future__ import annotations
+
+import bisect
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from scrubber.engine import ClaimResult, Engine
+from scrubber.findings import Finding
+from scrubber.model import BillingProvider, Claim, Segment, SubscriberBlock, TransactionHeader
+from scrubber.model import parse_d8
+from scrubber.report.entries import claim_entry, finding_entry
+from scrubber.report.spool import ClaimSpool
+from scrubber.x12 import reader as rd
+from scrubber.x12.writer import Output837, open_private, temporary_name
+
+if TYPE_CHECKING:
+    from scrubber.api import ScrubOptions
+
+ZERO = Decimal("0")
+
+
+@dataclass(slots=True)
+class Tr3Index:
+    """TR3 errors by segment number, for range look-ups per claim and block."""
+
+    numbers: list[int] = field(default_factory=list)
+    errors: list[Any] = field(default_factory=list)
+
+    @classmethod
+    def build(cls, errors: Iterable[Any]) -> Tr3Index:
+        kept = sorted((e for e in errors if not e.repaired_by_writer),
+                      key=lambda e: e.segment_number)
+        return cls([e.segment_number for e in kept], kept)
+
+    def between(self, first: int, last: int) -> list[Any]:
+        lo = bisect.bisect_left(self.numbers, first)
+        hi = bisect.bisect_right(self.numbers, last)
+        return self.errors[lo:hi]
+
+    def at(self, numbers: Iterable[int]) -> list[Any]:
+        found: list[Any] = []
+        for number in numbers:
+            found.extend(self.between(number, number))
+        return found
+
+
+class FileRun:
+    def __init__(
+        self,
+        *,
+        path: Path,
+        engine: Engine,
+        options: ScrubOptions,
+        clean_dir: Path,
+        held_dir: Path,
+        reports_dir: Path,
+        stem: str,
+    ) -> None:
+        self.path = path
+        self.engine = engine
+        self.options = options
+        self.validate_only = options.mode == "validate"
+        self.clean = Output837(clean_dir / f"{stem}.clean.837")
+        self.held = Output837(held_dir / f"{stem}.held.837")
+        self.json_path = reports_dir / f"{stem}.report.json"
+        self.html_path = reports_dir / f"{stem}.report.html"
+        self.spool = ClaimSpool()
+        self.file_findings: list[Finding] = []
+        self.notes: list[str] = []
+        self.counts = {"claims": 0, "clean": 0, "fixed": 0, "held": 0}
+        self.charges = {"total": ZERO, "clean": ZERO, "held": ZERO}
+        self.rejection: dict[str, str] | None = None
+        self.usable_transactions = 0
+        self.rejected_transactions = 0
+        self.tr3 = Tr3Index()
+        self.tr3_note: str | None = None
+        self._transaction_errors: list[Finding] = []
+        self._provider_errors: dict[int, list[Finding]] = {}
+        self._cut_off: Finding | None = None
+        self._header: TransactionHeader | None = None
+        self._delimiters: dict[str, str] | None = None
+        self._versions: set[str] = set()
+        self._group_transactions = 0
+        self._interchange_groups = 0
+        self._reader: rd.Reader | None = None
+
+    # -- the run
+    def run(self) -> None:
+        trailers = rd.scan_trailers(self.path)  # NotX12Error propagates: ENV001
+        if self.options.tr3 and self.engine.is_active("IG001") | self.engine.is_active("IG002"):
+            self._validate_tr3()
+        self._reader = reader = rd.Reader(self.path, trailers)
+        for event in reader.events():
+            self._on(event)
+        if reader.notes.bom:
+            self.notes.append("The file starts with a UTF-8 byte-order mark; it was read "
+                              "without it, and the outputs are written without it.")
+        if reader.notes.leading_whitespace:
+            self.notes.append("The file has white space before its first segment; it was "
+                              "ignored.")
+        if reader.notes.line_breaks:
+            self.notes.append(f"Segments are followed by {reader.notes.line_breaks} line "
+                              "breaks; the outputs keep them.")
+        for version in sorted(self._versions & set(rd.RELABELLED_VERSIONS)):
+            self.notes.append(f"The file is labelled {version}; it was read with the "
+                              "005010X222A1 rules, which cover it. The outputs keep its label.")
+        if self.tr3_note:
+            self.notes.append(self.tr3_note)
+        if self.usable_transactions == 0 and self.rejection is None:
+            first = next((f for f in self.file_findings if f.edit in ("ENV002", "ENV005")), None)
+            if first is not None:
+                self.rejection = {"edit": first.edit, "message": first.message,
+                                  "what_to_do": _what_to_do(first.edit)}
+            elif self.counts["claims"] == 0:
+                self.rejection = {
+                    "edit": "ENV002",
+                    "message": f"{self.path.name} holds no 837 professional transaction.",
+                    "what_to_do": _what_to_do("ENV002"),
+                }
+
+    def _validate_tr3(self) -> None:
+        from scrubber.x12 import tr3
+
+        try:
+            errors = tr3.validate_tr3(self.path, jobs=self.options.jobs)
+        except tr3.Tr3Unavailable as error:
+            self.tr3_note = f"TR3 validation could not run on this file: {error}"
+            return
+        self.tr3 = Tr3Index.build(errors)
+
+    def _on(self, event: rd.Event) -> None:
+        if isinstance(event, rd.SubscriberBlock):
+            self._block(event)
+        elif isinstance(event, rd.Problem):
+            self._file_finding(event.edit, event.message, event.segment, event.severity)
+        elif isinstance(event, rd.TransactionStart):
+            self._transaction_start(event)
+        elif isinstance(event, rd.TransactionEnd):
+            self._transaction_end(event)
+        elif isinstance(event, rd.InterchangeStart):
+            isa = event.isa
+            self._interchange_groups = 0
+            if self._delimiters is None:
+                self._delimiters = {"element": isa.delimiters.element,
+                                    "component": isa.delimiters.component}
+        elif isinstance(event, rd.GroupStart):
+            self._group_transactions = 0
+            self._interchange_groups += 1
+            self._gs = event.gs
+        elif isinstance(event, rd.GroupEnd):
+            self._group_end(event)
+        elif isinstance(event, rd.InterchangeEnd):
+            self._interchange_end(event)
+
+    def _file_finding(self, edit: str, message: str, segment: Segment | None,
+                      severity: str | None = None) -> Finding | None:
+        if not self.engine.is_active(edit):
+            return None
+        finding = self.engine.stamp(Finding(message, segment, severity=severity), edit)  # type: ignore[arg-type]
+        if edit in ("ENV003", "ENV004"):
+            finding.severity = "error" if self.validate_only else self.engine.spec(edit).severity
+        self.file_findings.append(finding)
+        return finding
+
+    def _transaction_start(self, event: rd.TransactionStart) -> None:
+        header = event.header
+        self._header = header
+        self._group_transactions += 1
+        self._transaction_errors = []
+        self._provider_errors = {}
+        self._cut_off = None
+        self._versions.add(header.version)
+        if event.rejected is not None and event.rejected.edit == "ENV002":
+            self.rejected_transactions += 1
+            self._file_finding("ENV002", event.rejected.message, event.rejected.segment)
+            return
+        self.usable_transactions += 1
+        if event.rejected is not None:  # ENV005: cut off, its claims are held
+            self._cut_off = self._file_finding("ENV005", event.rejected.message,
+                                               event.rejected.segment)
+        numbers = [header.isa.number, header.gs.number] + [s.number for s in header.segments]
+        self._transaction_errors = self._tr3_findings(
+            "IG002", self.tr3.at(numbers), "the transaction header"
+        )
+
+    def _tr3_findings(self, edit: str, errors: list[Any], where: str) -> list[Finding]:
+        if not errors or not self.engine.is_active(edit):
+            return []
+        findings = []
+        for error in errors:
+            message = self.engine.spec(edit).message(
+                "default", where=where, description=error.message, segment=error.segment_id,
+                number=error.segment_number,
+            )
+            segment = self._segment_for(error)
+            finding = self.engine.stamp(Finding(message, segment, error.element), edit)
+            findings.append(finding)
+        return findings
+
+    def _segment_for(self, error: Any) -> Segment | None:
+        return self._segments_by_number.get(error.segment_number)
+
+    _segments_by_number: dict[int, Segment] = {}
+
+    def _provider_findings(self, provider: BillingProvider) -> list[Finding]:
+        key = id(provider)
+        if key not in self._provider_errors:
+            numbers = [s.number for s in provider.segments]
+            self._segments_by_number = {s.number: s for s in provider.segments}
+            self._provider_errors[key] = self._tr3_findings(
+                "IG002", self.tr3.at(numbers), "the billing provider (2000A/2010AA)"
+            )
+        return self._provider_errors[key]
+
+    def _block(self, block: SubscriberBlock) -> None:
+        header = self._header
+        assert header is not None
+        shared: list[Finding] = list(self._transaction_errors)
+        if block.provider is not None:
+            shared += self._provider_findings(block.provider)
+        for problem in block.problems:
+            if self.engine.is_active(problem.edit):
+                shared.append(self.engine.stamp(
+                    Finding(problem.message, problem.segment, severity=problem.severity),
+                    problem.edit))
+        if self._cut_off is not None:
+            shared.append(self._cut_off)
+        self._segments_by_number = {s.number: s for s in block.segments}
+        block_errors = self.tr3.at(s.number for s in block.segments)
+        shared += self._tr3_findings("IG001", block_errors, "the subscriber (2000B/2010BA)")
+        clean: list[Claim] = []
+        held: list[Claim] = []
+        for claim in block.claims():
+            extra = list(shared)
+            segments = list(claim.segments)
+            if claim.patient is not None:
+                segments = claim.patient.segments + segments
+            self._segments_by_number = {s.number: s for s in segments}
+            errors = self.tr3.between(segments[0].number, claim.segments[-1].number)
+            if claim.patient is not None:
+                errors = self.tr3.at(s.number for s in claim.patient.segments) + self.tr3.between(
+                    claim.segments[0].number, claim.segments[-1].number)
+            extra += self._tr3_findings("IG001", errors, "the claim")
+            result = self.engine.scrub_claim(claim, extra)
+            self._record(result, header)
+            (held if result.disposition == "held" else clean).append(claim)
+        if not self.validate_only:
+            self.clean.add(clean)
+            self.held.add(held)
+
+    def _record(self, result: ClaimResult, header: TransactionHeader) -> None:
+        claim = result.claim
+        charge = claim.charge or ZERO
+        self.counts["claims"] += 1
+        self.counts[result.disposition] += 1
+        self.charges["total"] += charge
+        self.charges["held" if result.disposition == "held" else "clean"] += charge
+        for finding in result.file_findings:
+            if not any(f.edit == finding.edit for f in self.file_findings):
+                self.file_findings.append(finding)
+        titles = self._titles
+        entry = claim_entry(result, header, titles)
+        if self.options.mask_phi:
+            entry = _mask_entry(entry)
+        self.spool.add(entry)
+
+    def _titles(self, code: str) -> str | None:
+        run = self.engine.run
+        if run._codes is None:
+            return None
+        title = run.codes.title(code)
+        return title if isinstance(title, str) else None
+
+    def _trailer(self, opener: Segment, trailer: Segment) -> None:
+        for output in (self.clean, self.held):
+            output.trailer_suffixes[opener.number] = trailer.suffix
+
+    def _transaction_end(self, event: rd.TransactionEnd) -> None:
+        se = event.se
+        header = event.header
+        if se is None or header is not self._header:
+            return
+        self._trailer(header.st, se)
+        counted = se.number - header.st.number + 1
+        if se.get(1).strip() != str(counted):
+            self._file_finding("ENV004", self.engine.spec("ENV004").message(
+                "se", found=se.get(1), counted=counted, control=header.control_number), se)
+        if se.get(2) != header.control_number:
+            self._file_finding("ENV003", self.engine.spec("ENV003").message(
+                "se", found=se.get(2), expected=header.control_number), se)
+
+    _gs: Segment | None = None
+
+    def _group_end(self, event: rd.GroupEnd) -> None:
+        ge = event.ge
+        if ge is None or self._gs is None:
+            return
+        self._trailer(self._gs, ge)
+        if ge.get(1).strip() != str(self._group_transactions):
+            self._file_finding("ENV004", self.engine.spec("ENV004").message(
+                "ge", found=ge.get(1), counted=self._group_transactions), ge)
+        if ge.get(2).strip() != self._gs.get(6).strip():
+            self._file_finding("ENV003", self.engine.spec("ENV003").message(
+                "ge", found=ge.get(2), expected=self._gs.get(6)), ge)
+
+    def _interchange_end(self, event: rd.InterchangeEnd) -> None:
+        iea = event.iea
+        header = self._header
+        if iea is None:
+            return
+        if header is not None:
+            self._trailer(header.isa, iea)
+        if iea.get(1).strip() != str(self._interchange_groups):
+            self._file_finding("ENV004", self.engine.spec("ENV004").message(
+                "iea", found=iea.get(1), counted=self._interchange_groups), iea)
+        if header is not None and iea.get(2).strip() != header.isa.get(13).strip():
+            self._file_finding("ENV003", self.engine.spec("ENV003").message(
+                "iea", found=iea.get(2), expected=header.isa.get(13)), iea)
+
+    # -- rejection and results
+    def reject(self, edit: str, message: str, segment_number: int = 0) -> None:
+        self.discard_outputs()
+        finding = Finding(message, None, severity="error", edit=edit)
+        self.file_findings.append(finding)
+        self.rejection = {"edit": edit, "message": message, "what_to_do": _what_to_do(edit)}
+
+    @property
+    def status(self) -> str:
+        if self.rejection is not None:
+            return "rejected"
+        return "held" if self.counts["held"] else "clean"
+
+    def report_head(self, *, input_name: str, sha256: str, version: str,
+                    profile: str) -> dict[str, Any]:
+        run = self.engine.run
+        code_set = run.codes.release.name if run._codes is not None else _default_code_set()
+        return {
+            "input": input_name,
+            "sha256": sha256,
+            "status": self.status,
+            "mode": self.options.mode,
+            "scrubber_version": version,
+            "code_set": code_set,
+            "profile": profile,
+            "run_date": run.run_date.isoformat(),
+            "generated_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "rejection": self.rejection,
+            "notes": self.notes,
+            "delimiters": self._delimiters or {"element": "*", "component": ":"},
+            "counts": dict(self.counts),
+            "charges": {k: f"{v:.2f}" for k, v in self.charges.items()},
+            "outputs": {},
+            "findings": [finding_entry(f, self._titles) for f in self.file_findings],
+            "edits": {},
+        }
+
+    def finish(self, report: dict[str, Any]) -> dict[str, Path | None]:
+        """Write the reports, then move every output into place together."""
+        outputs: dict[str, Path | None] = {"clean": None, "held": None}
+        try:
+            pending = []
+            for name, output in (("clean", self.clean), ("held", self.held)):
+                if not self.validate_only and self.rejection is None and output.finish():
+                    pending.append((name, output))
+                else:
+                    output.discard()
+            report["outputs"] = {
+                "clean": self.clean.final.name if any(n == "clean" for n, _ in pending) else None,
+                "held": self.held.final.name if any(n == "held" for n, _ in pending) else None,
+                "json": self.json_path.name,
+                "html": self.html_path.name if self.options.html else None,
+            }
+            report["edits"] = self._explanations(report)
+            json_tmp = temporary_name(self.json_path)
+            with open_private(json_tmp) as out:
+                from scrubber.report.json_report import write_json
+
+                write_json(out, report, self.spool)
+            html_tmp = None
+            if self.options.html:
+                html_tmp = temporary_name(self.html_path)
+                from scrubber.report.render import write_html
+
+                with open_private(html_tmp) as out:
+                    write_html(out, report, self.spool)
+            for name, output in pending:
+                outputs[name] = output.commit()
+            os.replace(json_tmp, self.json_path)
+            outputs["json"] = self.json_path
+            if html_tmp is not None:
+                os.replace(html_tmp, self.html_path)
+                outputs["html"] = self.html_path
+        except BaseException:
+            self.discard()
+            raise
+        finally:
+            self.spool.close()
+        return outputs
+
+    def _explanations(self, report: dict[str, Any]) -> dict[str, dict[str, str]]:
+        seen = {f["edit"] for f in report["findings"]}
+        for entry in self.spool:
+            seen.update(f["edit"] for f in entry["findings"])
+        return {e: self.engine.spec(e).explanation() for e in sorted(seen)
+                if e in self.engine.edits}
+
+    def discard_outputs(self) -> None:
+        self.clean.discard()
+        self.held.discard()
+
+    def discard(self) -> None:
+        self.discard_outputs()
+        for path in (self.json_path, self.html_path):
+            temporary_name(path).unlink(missing_ok=True)
+
+
+def _default_code_set() -> str:
+    return "ICD-10-CM April 1, 2026"
+
+
+def _mask_entry(entry: dict[str, Any]) -> dict[str, Any]:
+    from scrubber.report.mask import mask_report
+
+    masked = mask_report({"claims": [entry], "findings": []})
+    return masked["claims"][0]  # type: ignore[no-any-return]
+
+
+WHAT_TO_DO = {
+    "ENV001": "Export the claim file again from your practice management system; an 837 "
+    "starts with ISA.",
+    "ENV002": "Send professional (837P, 005010X222A1) claims to scrub837; route institutional, "
+    "dental or other files to the tool meant for them.",
+    "ENV005": "The file is cut off. Ask the sender (or your export) for the complete file.",
+}
+
+
+def _what_to_do(edit: str) -> str:
+    return WHAT_TO_DO.get(edit, "Correct the file and run the scrubber again.")
+
+
+__all__ = ["FileRun", "parse_d8"]

@@ -1,0 +1,869 @@
+"""TR3 validation of an 837P file with pyx12's 005010X222A1 map, errors by segment number.
+
+pyx12 is fed a normalized copy of the file, built from `tokens.iter_segments`: one segment per
+line, the first interchange's delimiters, no BOM, no leading whitespace, empty segments left out,
+and 005010X222A2 relabelled 005010X222A1 in GS08/ST03 (pyx12 has no A2 map). Each fed line
+carries a tag, the segment's number in the original file, so every error pyx12 raises can be put
+on the segment it belongs to. The input file is never changed and nothing is written next to it.
+
+The driver below replays what `pyx12.x12n_document.x12n_document` does (reader, map walker,
+per-segment validation) but collects the errors itself instead of going through pyx12's
+err_handler, which logs every error with its data value and keeps only part of the context.
+
+With `jobs > 1` the file is cut at 2000A/2000B HL boundaries into chunks. Each chunk is a
+self-contained interchange: the original ISA/GS/ST, the transaction header and (when cut at a
+subscriber) the current billing-provider segments as context, a run of whole HL blocks, and
+synthetic SE/GE/IEA trailers. Chunks go through the map walk in worker processes. Envelope and
+sequence checks (counts, control numbers, HL and LX numbering) are what pyx12's reader does
+without the map; that pass is cheap and runs once over the whole file in this process, so those
+errors never see the chunking.
+"""
+
+from __future__ import annotations
+
+import bisect
+import io
+import multiprocessing
+import re
+import threading
+from collections import deque
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+
+import pyx12.errors
+import pyx12.map_if
+import pyx12.map_index
+import pyx12.params
+import pyx12.x12file
+from pyx12.map_walker import walk_tree
+
+from scrubber.x12.tokens import Delimiters, NotX12Error, RawSegment, iter_segments
+
+ERRATA_VERSION = "005010X222A2"
+MAP_VERSION = "005010X222A1"
+DEFAULT_CHUNK_CLAIMS = 200
+EMPTY = "Segment is empty"
+MAX_CONTEXT_SEGMENTS = 2000  # header or billing-provider context larger than this: do not cut
+
+# Tags of fed lines that are not segments of the original file (original numbers start at 1).
+CONTEXT = 0  # a copy of an earlier segment, given to a chunk so the map walk knows where it is
+SYNTHETIC = -1  # a trailer made up to close a chunk
+
+# Order of errors found on the same segment, as pyx12 raises them.
+RANK_WALK = 0  # map walker: segment not found, missing, not used, too many
+RANK_READER = 1  # reader: envelope counts and control numbers, HL/LX sequence, syntax
+RANK_CONTENT = 2  # element and segment content against the map
+
+
+@dataclass(frozen=True, slots=True)
+class Tr3Error:
+    segment_number: int  # same numbering as tokens.iter_segments (file-wide, ISA=1)
+    segment_id: str  # e.g. "HI"
+    loop_id: str | None  # pyx12's loop id where known, e.g. "2300", "2010AA", "ISA_LOOP"
+    element: str | None  # e.g. "HI01-02" or "CLM05-01"; None for segment/loop-level errors
+    element_position: int | None  # 1-based element index (for 999 IK4), None if n/a
+    component_position: int | None
+    code: str  # pyx12's code (IK3 segment code, IK4 element code, or envelope/other codes)
+    level: str  # "interchange" | "group" | "transaction" | "segment" | "element"
+    message: str  # pyx12's description without the data value
+    repaired_by_writer: bool  # the scrubber's writer fixes it by construction (ENV003/ENV004/HL001)
+
+
+class Tr3Unavailable(Exception):
+    """pyx12 cannot validate this file at all; the message says why in plain words."""
+
+
+# --------------------------------------------------------------------------------------------
+# Which errors the writer repairs by construction
+
+
+# Reader (envelope) codes: ISA13/IEA02 mismatch, IEA01 count; GS06/GE02 mismatch, GE01 count;
+# SE01 count (ST02/SE02 mismatch is "3", decided where it is raised: only when an ST is open).
+_REPAIRED_ENVELOPE = {"interchange": {"001", "021"}, "group": {"4", "5"}, "transaction": {"4"}}
+_REPAIRED_SEGMENT = {"HL1", "HL2", "LX"}  # HL01 sequence, HL02 parent, 2400 LX01 sequence
+# Elements the writer writes itself: trailers, HL numbering/parent/child code, LX01.
+_REPAIRED_ELEMENTS = {"HL01", "HL02", "HL04", "LX01"}
+_WRITER_TRAILERS = {"SE", "GE", "IEA"}
+
+
+def _repaired_element(segment_id: str, element: str | None) -> bool:
+    if segment_id in _WRITER_TRAILERS:
+        return True
+    return element is not None and element in _REPAIRED_ELEMENTS
+
+
+# --------------------------------------------------------------------------------------------
+# Messages without data values
+
+
+_NOT_FOUND = re.compile(r"^Segment .* not found\.\s+Started at (\S*)$", re.DOTALL)
+_HL_COUNT = re.compile(r"^My HL count (\d+) does not match your HL count", re.DOTALL)
+_LX_COUNT = re.compile(r"does not match my count of (\d+)$")
+
+
+def _clean_element_message(message: str, value: str | None) -> str:
+    """pyx12's element message with the element's value taken out."""
+    if not value:
+        return message
+    cleaned = message.replace(f'len("{value}")', "len(value)")
+    cleaned = cleaned.replace(f" with a value of ({value})", "")
+    prefix = f"({value}) is not a valid code for "
+    if cleaned.startswith(prefix):
+        cleaned = "Value is not a valid code for " + cleaned[len(prefix) :]
+    suffix = f"({value})"
+    if cleaned.endswith(suffix):
+        cleaned = cleaned[: -len(suffix)].rstrip(" .")
+    if value in cleaned and (len(value) > 2 or cleaned == message):
+        cleaned = cleaned.replace(value, "(value)")
+    return cleaned
+
+
+def _clean_segment_message(code: str, message: str, segment_id: str) -> str:
+    """pyx12's segment-level message with segment contents taken out."""
+    if code == "1" and (found := _NOT_FOUND.match(message)):
+        return f"Segment {segment_id} not found. Started at {found.group(1)}"
+    if code == "1" and message.startswith("Segment identifier "):
+        return "Segment identifier is invalid"
+    if code == "8" and message.startswith('Segment "') and message.endswith('" is empty'):
+        return EMPTY
+    if code == "HL1" and (count := _HL_COUNT.match(message)):
+        return f"HL01 does not match the HL count of {count.group(1)}"
+    if code == "HL2":
+        return "HL02 does not name a valid parent HL"
+    if code == "LX":
+        lx = _LX_COUNT.search(message)
+        expected = f" of {lx.group(1)}" if lx else ""
+        return f"2400 LX01 Service Line Number does not match the count{expected}"
+    return message
+
+
+# --------------------------------------------------------------------------------------------
+# The normalized stream
+
+
+@dataclass(frozen=True, slots=True)
+class _Line:
+    number: int  # original segment number
+    seg_id: str
+    text: str  # normalized: first interchange's delimiters, version relabelled, no terminator
+
+
+class _Normalized:
+    """The segments of a file as pyx12 is to see them. Empty segments are left out (pyx12's
+    reader stops at the first one) and their numbers kept in `empties`."""
+
+    def __init__(self, stream: Any) -> None:
+        self._raw: Iterator[RawSegment] = iter_segments(stream)
+        self.delimiters: Delimiters | None = None
+        self.ending = ""
+        self.empties: list[int] = []
+
+    def __iter__(self) -> Iterator[_Line]:
+        table: dict[int, int] | None = None
+        source: Delimiters | None = None
+        for raw in self._raw:
+            if self.delimiters is None:
+                self.delimiters = raw.delimiters
+                term = raw.delimiters.segment
+                self.ending = term if term in "\r\n" else term + "\n"
+            if raw.delimiters != source:
+                source = raw.delimiters
+                table = None if source == self.delimiters else _translation(source, self.delimiters)
+            text = raw.text if table is None else raw.text.translate(table)
+            if not text:
+                self.empties.append(raw.number)
+                continue
+            element = self.delimiters.element
+            seg_id, _, _ = text.partition(element)
+            if seg_id in ("GS", "ST") and ERRATA_VERSION in text:
+                text = _relabel(text, element, 8 if seg_id == "GS" else 3)
+            yield _Line(raw.number, seg_id, text)
+
+
+def _translation(source: Delimiters, target: Delimiters) -> dict[int, int]:
+    pairs = zip(
+        (source.element, source.component, source.repetition),
+        (target.element, target.component, target.repetition),
+        strict=True,
+    )
+    return {ord(a): ord(b) for a, b in pairs if a != b}
+
+
+def _relabel(text: str, element: str, index: int) -> str:
+    parts = text.split(element)
+    if len(parts) > index and parts[index] == ERRATA_VERSION:
+        parts[index] = MAP_VERSION
+        return element.join(parts)
+    return text
+
+
+class _Feed(io.TextIOBase):
+    """A read-only text stream over (tag, line) pairs. The tag of every line handed to the
+    reader is queued in `tags`; pyx12 yields one segment per line, in order."""
+
+    def __init__(self, lines: Iterable[tuple[int, str]], tags: deque[int]) -> None:
+        super().__init__()
+        self._lines = iter(lines)
+        self._tags = tags
+        self._buffer = ""
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int | None = -1) -> str:
+        want = -1 if size is None else size
+        pieces = [self._buffer]
+        have = len(self._buffer)
+        while want < 0 or have < want:
+            item = next(self._lines, None)
+            if item is None:
+                break
+            self._tags.append(item[0])
+            pieces.append(item[1])
+            have += len(item[1])
+        text = "".join(pieces)
+        if want < 0:
+            self._buffer = ""
+            return text
+        self._buffer = text[want:]
+        return text[:want]
+
+
+# --------------------------------------------------------------------------------------------
+# The pyx12 run
+
+
+@dataclass(slots=True, kw_only=True)
+class _Found:
+    tag: int
+    rank: int
+    segment_id: str
+    code: str
+    level: str
+    message: str
+    loop_id: str | None = None
+    element: str | None = None
+    element_position: int | None = None
+    component_position: int | None = None
+    repaired: bool = False
+    seq: int = 0
+    origin: int = 1  # 0: carried over from the chunk before (sorts first)
+
+    def to_error(self) -> Tr3Error:
+        return Tr3Error(
+            segment_number=self.tag,
+            segment_id=self.segment_id,
+            loop_id=self.loop_id,
+            element=self.element,
+            element_position=self.element_position,
+            component_position=self.component_position,
+            code=self.code,
+            level=self.level,
+            message=self.message,
+            repaired_by_writer=self.repaired,
+        )
+
+
+@dataclass(slots=True)
+class _RunResult:
+    found: list[_Found]
+    loops: dict[int, str | None]  # tag -> loop id, for the tags asked for
+    needs_loop: set[int]  # reader-only run: tags of segment errors whose loop id is unknown
+    validated_groups: int
+    skipped_versions: list[str]
+    map_names: set[str]
+
+
+@lru_cache(maxsize=1)
+def _params() -> Any:
+    return pyx12.params.ParamsBase()  # no config files read from the user's home
+
+
+@lru_cache(maxsize=8)
+def _load_map(name: str) -> Any:
+    return pyx12.map_if.load_map_file(name, _params())
+
+
+@lru_cache(maxsize=1)
+def _map_index() -> Any:
+    return pyx12.map_index.map_index()
+
+
+@lru_cache(maxsize=64)
+def _map_for(icvn: str | None, vriic: str | None, fic: str | None) -> tuple[str, bool] | None:
+    """The map file pyx12 would load for a group and whether it is an 837 map (pyx12 then
+    checks the 2400 LX01 sequence), or None when pyx12 has no map for it."""
+    name = _map_index().get_filename(icvn, vriic, fic)
+    if name is None:
+        return None
+    resource = files("pyx12").joinpath("map", name)
+    if not resource.is_file():  # listed in pyx12's index but not shipped
+        return None
+    with resource.open("rb") as handle:
+        head = handle.read(4096).decode("utf-8", "replace")
+    found = re.search(r'<transaction\b[^>]*\bxid="([^"]*)"', head)
+    return name, bool(found and found.group(1) == "837")
+
+
+def _loop_of(node: Any) -> str | None:
+    while node is not None:
+        if node.is_loop():
+            return str(node.id)
+        if node.is_map_root():
+            return None
+        node = node.parent
+    return None
+
+
+_ENVELOPE_LEVEL = {"isa": "interchange", "gs": "group", "st": "transaction"}
+_ENVELOPE_LOOP = {"isa": "ISA_LOOP", "gs": "GS_LOOP", "st": "ST_LOOP"}
+_ENVELOPE_SEGMENT = {"isa": "ISA", "gs": "GS", "st": "ST"}
+_CLOSERS = {"isa": "IEA", "gs": "GE", "st": "SE"}
+
+
+class _Run:
+    """One pass of pyx12 over a fed stream. With walk=False only pyx12's reader runs (envelope,
+    HL and LX checks); with walk=True the map walk and content validation run as well."""
+
+    def __init__(self, walk: bool, want_loops: Iterable[int] = ()) -> None:
+        self.walk = walk
+        self.want_loops = set(want_loops)
+        self.found: list[_Found] = []
+        self.loops: dict[int, str | None] = {}
+        self.needs_loop: set[int] = set()
+        self.validated_groups = 0
+        self.skipped_versions: list[str] = []
+        self.map_names: set[str] = set()
+        # envelope openers not yet closed, by tag (for trailers missing at the end of the file)
+        self.open: dict[str, int | None] = {"isa": None, "gs": None, "st": None}
+
+    def add(self, found: _Found) -> None:
+        found.seq = len(self.found)
+        self.found.append(found)
+
+    def execute(self, lines: Iterable[tuple[int, str]]) -> _RunResult:
+        tags: deque[int] = deque()
+        try:
+            src = pyx12.x12file.X12Reader(_Feed(lines, tags))
+        except pyx12.errors.X12Error as exc:
+            raise Tr3Unavailable(_refusal(str(exc))) from None
+        position = [0]
+        try:
+            self._loop(src, tags, position)
+            src.cleanup()
+            self._reader_errors(src.pop_errors(), position[0], "", None, at_end=True)
+        except (Tr3Unavailable, NotX12Error):
+            raise
+        except Exception as exc:  # pyx12 gave up on garbage: say where, not what was there
+            where = tags[0] if tags else position[0] + 1
+            raise Tr3Unavailable(
+                f"pyx12 stopped at segment {where} of the file ({type(exc).__name__}), "
+                "so the file could not be checked against the TR3 map"
+            ) from None
+        finally:
+            src.close()
+        return _RunResult(
+            self.found,
+            self.loops,
+            self.needs_loop,
+            self.validated_groups,
+            self.skipped_versions,
+            self.map_names,
+        )
+
+    def _loop(self, src: Any, tags: deque[int], position: list[int]) -> None:
+        control_name = "x12.control.00501.xml" if src.icvn == "00501" else "x12.control.00401.xml"
+        self.map_names.add(control_name)
+        control_map: Any = _load_map(control_name) if self.walk else None
+        node: Any = control_map.getnodebypath("/ISA_LOOP/ISA") if self.walk else None
+        walker = walk_tree()
+        cur_map: Any = None
+        icvn: str | None = None
+        skipping = False
+        for seg in src:
+            tag = tags.popleft() if tags else position[0] + 1
+            position[0] = tag
+            seg_id = seg.get_seg_id()
+            in_skipped = skipping  # this segment belongs to a group pyx12 has no map for
+            matched = False
+            if seg_id == "ISA":
+                icvn = seg.get_value("ISA12")
+                in_skipped = skipping = False
+                if self.walk:
+                    node = control_map.getnodebypath("/ISA_LOOP/ISA")
+                    walker.forceWalkCounterToLoopStart("/ISA_LOOP", "/ISA_LOOP/ISA")
+                    matched = True
+            elif seg_id == "GS":
+                vriic = seg.get_value("GS08")
+                chosen = _map_for(icvn, vriic, seg.get_value("GS01"))
+                in_skipped = skipping = chosen is None
+                if chosen is None:
+                    self.skipped_versions.append(vriic or "")
+                else:
+                    self.validated_groups += 1
+                    self.map_names.add(chosen[0])
+                    src.check_837_lx = chosen[1]
+                    if self.walk:
+                        cur_map = _load_map(chosen[0])
+                if self.walk:
+                    node = (control_map if skipping else cur_map).getnodebypath(
+                        "/ISA_LOOP/GS_LOOP/GS"
+                    )
+                    walker.forceWalkCounterToLoopStart("/ISA_LOOP/GS_LOOP", "/ISA_LOOP/GS_LOOP/GS")
+                    matched = not skipping
+            elif skipping:  # only the envelope of an unmapped group is checked
+                if seg_id == "GE":
+                    skipping = False
+                    if self.walk:
+                        node = control_map.getnodebypath("/ISA_LOOP/GS_LOOP/GE")
+            elif self.walk:
+                found_node, _, _, walked = walker.walk_errors(
+                    node, seg, src.get_seg_count(), src.get_cur_line(), src.get_ls_id()
+                )
+                if found_node is not None:
+                    node, matched = found_node, True
+                self._walk_errors(walked, tag, seg_id, node)
+            self._track_envelope(seg_id, tag)
+            self._reader_errors(src.pop_errors(), tag, seg_id, node, skipping=in_skipped)
+            if self.walk and not in_skipped:
+                if tag in self.want_loops:
+                    self.loops[tag] = _loop_of(node)
+                if matched:
+                    self._content_errors(node, seg, tag, seg_id)
+
+    def _track_envelope(self, seg_id: str, tag: int) -> None:
+        if seg_id == "ISA":
+            self.open = {"isa": tag, "gs": None, "st": None}
+        elif seg_id == "GS":
+            self.open["gs"], self.open["st"] = tag, None
+        elif seg_id == "ST":
+            self.open["st"] = tag
+
+    def _reader_errors(
+        self,
+        errors: list[tuple[str, str, str, Any, Any]],
+        tag: int,
+        seg_id: str,
+        node: Any,
+        *,
+        skipping: bool = False,
+        at_end: bool = False,
+    ) -> None:
+        st_open = self.open["st"] is not None
+        for kind, code, message, _value, _line in errors:
+            if skipping and kind in ("seg", "st"):
+                continue  # inside a group pyx12 cannot map: not an 837P transaction
+            if kind == "seg":
+                self.add(
+                    _Found(
+                        tag=tag,
+                        rank=RANK_READER,
+                        segment_id=seg_id,
+                        loop_id=_loop_of(node) if self.walk else None,
+                        code=code,
+                        level="segment",
+                        message=_clean_segment_message(code, message, seg_id),
+                        repaired=code in _REPAIRED_SEGMENT,
+                    )
+                )
+                if not self.walk:
+                    self.needs_loop.add(tag)
+                continue
+            level = _ENVELOPE_LEVEL[kind]
+            where, segment = tag, seg_id or _ENVELOPE_SEGMENT[kind]
+            if at_end:  # a trailer is missing: put it on the opening segment
+                where, segment = self.open[kind] or tag, _CLOSERS[kind]
+            # SE02 against ST02 is "3", as is an SE without an open ST (not a number mismatch)
+            mismatch = kind == "st" and code == "3" and st_open
+            repaired = code in _REPAIRED_ENVELOPE[level] or mismatch
+            self.add(
+                _Found(
+                    tag=where,
+                    rank=RANK_READER,
+                    segment_id=segment,
+                    loop_id=_ENVELOPE_LOOP[kind],
+                    code=code,
+                    level=level,
+                    message=message,
+                    repaired=repaired,
+                )
+            )
+        if seg_id == "SE":
+            self.open["st"] = None
+        elif seg_id == "GE":
+            self.open["gs"] = self.open["st"] = None
+        elif seg_id == "IEA":
+            self.open = {"isa": None, "gs": None, "st": None}
+
+    def _walk_errors(self, errors: list[Any], tag: int, seg_id: str, node: Any) -> None:
+        for err in errors:
+            err_seg = err.seg_data.get_seg_id() if err.seg_data is not None else seg_id
+            self.add(
+                _Found(
+                    tag=tag,
+                    rank=RANK_WALK,
+                    segment_id=err_seg,
+                    loop_id=_loop_of(err.map_node if err.map_node is not None else node),
+                    code=err.err_cde,
+                    level="segment",
+                    message=_clean_segment_message(err.err_cde, err.err_str, err_seg),
+                )
+            )
+
+    def _content_errors(self, node: Any, seg: Any, tag: int, seg_id: str) -> None:
+        _ok, errors = node.is_valid_errors(seg)
+        loop = _loop_of(node)
+        for err in errors:
+            message = _clean_element_message(err.err_str, err.err_val)
+            ele = err.map_node
+            if ele is None:  # pyx12 reports these as IK3 "8" (segment has data element errors)
+                element, position = _refdes(seg_id, err.refdes)
+                found = _Found(
+                    tag=tag,
+                    rank=RANK_CONTENT,
+                    segment_id=seg_id,
+                    loop_id=loop,
+                    element=element,
+                    element_position=position,
+                    code="8",
+                    level="segment",
+                    message=message,
+                    repaired=seg_id in _WRITER_TRAILERS,
+                )
+            else:
+                component: int | None = None
+                if ele.parent is not None and ele.parent.is_composite():
+                    position, component = int(ele.parent.seq), int(ele.seq)
+                else:
+                    position = int(ele.seq)
+                element = str(ele.refdes) if ele.refdes else None
+                found = _Found(
+                    tag=tag,
+                    rank=RANK_CONTENT,
+                    segment_id=seg_id,
+                    loop_id=loop,
+                    element=element,
+                    element_position=position,
+                    component_position=component,
+                    code=err.err_cde,
+                    level="element",
+                    message=message,
+                    repaired=_repaired_element(seg_id, element),
+                )
+            self.add(found)
+
+
+_REFDES = re.compile(r"^(?:[A-Z][A-Z0-9]{1,2})?(\d{1,2})(?:-\d{1,2})?$")
+
+
+def _refdes(seg_id: str, refdes: object) -> tuple[str | None, int | None]:
+    """Element name and position of a segment-level error's reference (an int, "05", "CLM05")."""
+    if isinstance(refdes, int):
+        return f"{seg_id}{refdes:02d}", refdes
+    if isinstance(refdes, str) and (match := _REFDES.match(refdes)):
+        position = int(match.group(1))
+        name = refdes if refdes.startswith(seg_id) else f"{seg_id}{position:02d}"
+        return name, position
+    return None, None
+
+
+def _refusal(reason: str) -> str:
+    version = re.search(r"Version Number is unknown: (\S{0,5})", reason)
+    if version:
+        return (
+            f"pyx12 cannot read interchange version {version.group(1)!r} (ISA12); "
+            "it reads 00401 and 00501 only"
+        )
+    if reason.startswith("First line does not begin"):
+        return "the file holds no X12 segments"
+    return "pyx12 cannot read the interchange header (ISA) of this file"
+
+
+def _no_map(skipped: list[str]) -> str:
+    versions = ", ".join(sorted({v or "(none)" for v in skipped}))
+    return (
+        f"pyx12 has no TR3 map for the version in GS08 ({versions}); "
+        f"it validates 837P files of version {MAP_VERSION} (and {ERRATA_VERSION} read as it)"
+    )
+
+
+def _empty_segments(numbers: list[int]) -> list[_Found]:
+    return [
+        _Found(tag=n, rank=RANK_READER, segment_id="", code="8", level="segment", message=EMPTY)
+        for n in numbers
+    ]
+
+
+def _fed(lines: _Normalized) -> Iterator[tuple[int, str]]:
+    for line in lines:
+        yield line.number, line.text + lines.ending
+
+
+# --------------------------------------------------------------------------------------------
+# Whole file in this process
+
+
+def _validate_whole(path: Path) -> list[_Found]:
+    with path.open("rb") as stream:
+        lines = _Normalized(stream)
+        result = _Run(walk=True).execute(_fed(lines))
+    if result.validated_groups == 0 and result.skipped_versions:
+        raise Tr3Unavailable(_no_map(result.skipped_versions))
+    return result.found + _empty_segments(lines.empties)
+
+
+# --------------------------------------------------------------------------------------------
+# Chunks
+
+
+@dataclass(slots=True)
+class _Chunk:
+    items: list[tuple[int, str]]  # (tag, line with terminator) as fed to pyx12
+    first_owned: int  # original number of the first segment this chunk owns
+    has_context: bool
+    last_owned: int = 0
+    next_first: int | None = None  # first segment of the next chunk, when this one was cut
+
+
+@dataclass(slots=True)
+class _Envelope:
+    """What a chunk cut inside a transaction must repeat, and its running counts."""
+
+    isa: str = ""
+    gs: str = ""
+    st: str = ""
+    header: list[str] | None = None  # ST..first HL, None when too big to copy
+    billing: list[str] | None = None  # the current 2000A: HL*20 to the next HL
+    in_header: bool = False
+    in_billing: bool = False
+    hl_level: str = ""  # HL03 of the chunk's last HL in the current transaction
+    gs_count: int = 0  # GS in the chunk's current ISA
+    st_count: int = 0  # ST in the chunk's current GS
+    seg_count: int = 0  # segments of the chunk's current ST so far, ST included
+
+
+class _Chunker:
+    """Cut a normalized file into self-contained interchanges at 2000A/2000B HL segments, once a
+    chunk holds `claims_per_chunk` claims."""
+
+    def __init__(self, lines: _Normalized, claims_per_chunk: int) -> None:
+        self.lines = lines
+        self.claims_per_chunk = max(1, claims_per_chunk)
+
+    def __iter__(self) -> Iterator[_Chunk]:
+        env = _Envelope()
+        chunk: _Chunk | None = None
+        claims = 0
+        for line in self.lines:
+            if line.seg_id == "HL" and chunk is not None and claims >= self.claims_per_chunk:
+                level = self._level(line.text)
+                context = self._context(env, level)
+                if context is not None:
+                    chunk.items += self._trailers(env)
+                    chunk.next_first = line.number
+                    yield chunk
+                    ending = self.lines.ending
+                    chunk = _Chunk([(CONTEXT, c + ending) for c in context], line.number, True)
+                    env.gs_count = env.st_count = 1
+                    env.seg_count = len(context) - 2  # from the ST on
+                    claims = 0
+            if chunk is None:
+                chunk = _Chunk([], line.number, False)
+            chunk.items.append((line.number, line.text + self.lines.ending))
+            chunk.last_owned = line.number
+            claims += line.seg_id == "CLM"
+            self._track(env, line)
+        if chunk is not None:
+            yield chunk
+
+    def _level(self, text: str) -> str:
+        assert self.lines.delimiters is not None
+        return _element(text, self.lines.delimiters.element, 3)
+
+    @staticmethod
+    def _context(env: _Envelope, level: str) -> list[str] | None:
+        """The segments a chunk starting at an HL of this level repeats, or None: no cut here."""
+        # A made-up SE right after the header or a 2000A would report the next loop missing.
+        if not (env.isa and env.gs and env.st and env.hl_level) or env.header is None:
+            return None
+        if level == "20":
+            return [env.isa, env.gs, env.st, *env.header]
+        if level == "22" and env.hl_level != "20" and env.billing is not None:
+            return [env.isa, env.gs, env.st, *env.header, *env.billing]
+        return None
+
+    def _trailers(self, env: _Envelope) -> list[tuple[int, str]]:
+        assert self.lines.delimiters is not None
+        e = self.lines.delimiters.element
+        trailers = (
+            f"SE{e}{env.seg_count + 1}{e}{_element(env.st, e, 2)}",
+            f"GE{e}{env.st_count}{e}{_element(env.gs, e, 6)}",
+            f"IEA{e}{env.gs_count}{e}{_element(env.isa, e, 13)}",
+        )
+        return [(SYNTHETIC, t + self.lines.ending) for t in trailers]
+
+    def _track(self, env: _Envelope, line: _Line) -> None:
+        seg_id, text = line.seg_id, line.text
+        if seg_id == "ISA":
+            env.isa, env.gs, env.st, env.gs_count = text, "", "", 0
+        elif seg_id == "GS":
+            env.gs, env.st, env.st_count = text, "", 0
+            env.gs_count += 1
+        elif seg_id == "ST":
+            env.st, env.header, env.billing = text, [], None
+            env.in_header, env.in_billing, env.hl_level = True, False, ""
+            env.st_count += 1
+            env.seg_count = 1
+        elif seg_id == "SE":
+            env.st = ""
+        elif seg_id == "GE":
+            env.gs = env.st = ""
+        elif seg_id == "IEA":
+            env.isa = env.gs = env.st = ""
+        else:
+            env.seg_count += 1
+            if seg_id == "HL":
+                env.in_header, env.hl_level = False, self._level(text)
+                env.in_billing = env.hl_level == "20"
+                if env.in_billing:
+                    env.billing = []
+            if env.in_header and env.header is not None:
+                env.header.append(text)
+                if len(env.header) > MAX_CONTEXT_SEGMENTS:
+                    env.header = None
+            if env.in_billing and env.billing is not None:
+                env.billing.append(text)
+                if len(env.billing) > MAX_CONTEXT_SEGMENTS:
+                    env.billing, env.in_billing = None, False
+
+
+def _element(text: str, element: str, index: int) -> str:
+    parts = text.split(element, index + 1)
+    return parts[index] if len(parts) > index else ""
+
+
+def _walk_chunk(items: list[tuple[int, str]], want_loops: list[int]) -> _RunResult:
+    """Worker: the map walk of one chunk (runs in a child process)."""
+    result = _Run(walk=True, want_loops=want_loops).execute(items)
+    result.found = [f for f in result.found if f.rank != RANK_READER]
+    return result
+
+
+def _mp_context() -> Any:
+    """fork when this process runs a single thread (fast: workers inherit the loaded maps);
+    otherwise forkserver or spawn, as forking a threaded process (the drop-folder watcher) can
+    deadlock."""
+    methods = multiprocessing.get_all_start_methods()
+    if "fork" in methods and threading.active_count() == 1:
+        return multiprocessing.get_context("fork")
+    if "forkserver" in methods:
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload([__name__])
+        return context
+    return multiprocessing.get_context("spawn")
+
+
+def _keep(chunk: _Chunk, found: _Found) -> _Found | None:
+    """An error of a chunk's walk in the file's numbering, or None for a chunking artifact."""
+    if found.tag == CONTEXT:
+        return None  # reported by the chunk that owns the segment
+    if found.tag == SYNTHETIC:
+        # Segments missing at the end of the chunk's last block are noticed at the made-up SE;
+        # in the file pyx12 notices them at the next chunk's first segment.
+        if found.rank == RANK_WALK and found.code == "3" and chunk.next_first is not None:
+            found.tag, found.origin = chunk.next_first, 0
+            return found
+        return None
+    if (
+        chunk.has_context
+        and found.tag == chunk.first_owned
+        and found.rank == RANK_WALK
+        and found.code == "3"
+    ):
+        return None  # about the copied context; the chunk before reports the real ones
+    return found
+
+
+def _validate_chunked(path: Path, jobs: int, claims_per_chunk: int) -> list[_Found]:
+    # The reader pass over the whole file: envelope, HL/LX sequence, empty segments. It refuses
+    # unreadable files before any worker starts.
+    with path.open("rb") as stream:
+        lines = _Normalized(stream)
+        reader = _Run(walk=False).execute(_fed(lines))
+    if reader.validated_groups == 0 and reader.skipped_versions:
+        raise Tr3Unavailable(_no_map(reader.skipped_versions))
+    found = reader.found + _empty_segments(lines.empties)
+    want = sorted(reader.needs_loop)
+    loops: dict[int, str | None] = {}
+    with path.open("rb") as stream:
+        chunks = iter(_Chunker(_Normalized(stream), claims_per_chunk))
+        first = next(chunks, None)
+        second = next(chunks, None)
+        if first is None:
+            return found
+        if second is None:  # nothing to split: one walk in this process
+            return _validate_whole(path)
+        pending: deque[tuple[_Chunk, Future[_RunResult]]] = deque()
+        context = _mp_context()
+        if context.get_start_method() == "fork":
+            for name in sorted(reader.map_names):
+                _load_map(name)  # loaded once here, inherited by the workers
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+
+            def submit(chunk: _Chunk) -> None:
+                lo = bisect.bisect_left(want, chunk.first_owned)
+                hi = bisect.bisect_right(want, chunk.last_owned)
+                pending.append((chunk, pool.submit(_walk_chunk, chunk.items, want[lo:hi])))
+                chunk.items = []  # the worker has its copy; keep memory flat
+
+            def collect() -> None:
+                chunk, future = pending.popleft()
+                result = future.result()
+                loops.update(result.loops)
+                found.extend(kept for f in result.found if (kept := _keep(chunk, f)) is not None)
+
+            try:
+                submit(first)
+                submit(second)
+                for chunk in chunks:
+                    while len(pending) >= 2 * jobs:
+                        collect()
+                    submit(chunk)
+                while pending:
+                    collect()
+            except BaseException:
+                for _, future in pending:
+                    future.cancel()
+                raise
+    for f in found:
+        if f.tag in loops and f.rank == RANK_READER and f.level == "segment":
+            f.loop_id = loops[f.tag]
+    return found
+
+
+# --------------------------------------------------------------------------------------------
+# Entry point
+
+
+def validate_tr3(
+    path: Path, *, jobs: int = 1, chunk_claims: int = DEFAULT_CHUNK_CLAIMS
+) -> list[Tr3Error]:
+    """TR3 errors of an 837P file by pyx12's 005010X222A1 map, sorted by segment number.
+
+    jobs > 1 spreads the map walk over that many processes, about `chunk_claims` claims at a
+    time; the errors are the same as with jobs=1. Raises Tr3Unavailable when pyx12 cannot
+    validate the file at all (not X12, or an ISA12 or GS08 version pyx12 has no map for).
+    """
+    if jobs < 1:
+        raise ValueError("jobs must be at least 1")
+    try:
+        found = _validate_whole(path) if jobs == 1 else _validate_chunked(path, jobs, chunk_claims)
+    except NotX12Error as exc:
+        raise Tr3Unavailable(f"not an X12 file: {exc}") from None
+    found.sort(key=lambda f: (f.tag, f.rank, f.origin, f.seq))
+    return [f.to_error() for f in found]

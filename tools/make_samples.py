@@ -1,0 +1,289 @@
+"""Write the synthetic 837P files in x12_samples/ (deterministic: reruns give identical bytes).
+
+    python tools/make_samples.py [--out DIR] [--check]
+
+``--check`` also runs pyx12's TR3 validation (in-process) on every file and prints what it said.
+All people, ids and addresses are made up.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import logging
+import sys
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from scrubber.synth import ClaimSpec, LineSpec, build_837  # noqa: E402
+
+DOS = date(2026, 4, 10)
+
+
+def line(
+    procedure: str,
+    charge: str,
+    pointers: tuple[int, ...] = (1,),
+    units: str = "1",
+    modifiers: tuple[str, ...] = ("GP",),
+) -> LineSpec:
+    return LineSpec(
+        procedure=procedure,
+        modifiers=modifiers,
+        charge=Decimal(charge),
+        units=units,
+        pointers=pointers,
+        service_date=DOS,
+    )
+
+
+# --- clean claims -------------------------------------------------------------------------------
+
+CLEAN_EVAL = ClaimSpec(
+    claim_id="CLEAN0001",
+    diagnoses=("M5450", "M62830"),
+    lines=(
+        line("97161", "120.00", (1, 2)),
+        line("97110", "90.00", (1, 2), units="2"),
+        line("97112", "48.50", (1,)),
+    ),
+    patient_last="RIVERA",
+    patient_first="ANA",
+    member_id="CI00000101",
+    birth_date=date(1968, 3, 14),
+)
+CLEAN_STRAIN = ClaimSpec(
+    claim_id="CLEAN0002",
+    diagnoses=("S39012A", "M62830"),
+    lines=(
+        line("97110", "90.00", (1, 2), units="2"),
+        line("97140", "43.00", (1, 2)),
+    ),
+    patient_last="OKAFOR",
+    patient_first="DAVID",
+    member_id="CI00000102",
+    birth_date=date(1985, 11, 2),
+    sex="M",
+)
+CLEAN_DEPENDENT = ClaimSpec(
+    claim_id="CLEAN0003",
+    diagnoses=("M5459",),
+    lines=(
+        line("97110", "45.00"),
+        line("97116", "41.25"),
+    ),
+    patient_last="TANAKA",
+    patient_first="EMI",
+    member_id="CI00000103",
+    birth_date=date(2009, 6, 30),
+    dependent=True,
+    subscriber_first="KENJI",
+)
+
+
+def one_claim(
+    claim_id: str, diagnoses: tuple[str, ...], *lines: LineSpec, **extra: Any
+) -> ClaimSpec:
+    people: dict[str, Any] = {
+        "patient_last": "SAMPLE",
+        "patient_first": "PAT",
+        "member_id": "CI00000200",
+        "birth_date": date(1975, 5, 5),
+    }
+    people.update(extra)
+    return ClaimSpec(claim_id=claim_id, diagnoses=diagnoses, lines=tuple(lines), **people)
+
+
+MUSCLE_SPASM_CATEGORY = one_claim(
+    "SPASM0001",
+    ("M6283", "M5450"),
+    line("97110", "90.00", (1, 2), units="2"),
+    line("97140", "43.00", (2, 1)),
+    patient_last="MILLER",
+    patient_first="GRACE",
+)
+LOW_BACK_PAIN_M545 = one_claim(
+    "LBP0001",
+    ("M545",),
+    line("97110", "90.00", units="2"),
+    line("97112", "48.50"),
+    patient_last="GARCIA",
+    patient_first="SOFIA",
+)
+BACK_SPASM_NO_CONTEXT = one_claim(
+    "SPASMONLY1",
+    ("M62830",),
+    line("97110", "90.00", units="2"),
+    patient_last="BROWN",
+    patient_first="OMAR",
+    sex="M",
+)
+THERAPY_ENCOUNTER_DX = one_claim(
+    "ENCDX0001",
+    ("Z0000", "M5450"),
+    line("97161", "120.00", (2,)),
+    line("97110", "45.00", (1,)),
+    patient_last="NGUYEN",
+    patient_first="LINDA",
+)
+POINTER_TO_NOTHING = one_claim(
+    "PTR0001",
+    ("M5450", "M62830"),
+    line("97110", "45.00", (1, 2)),
+    line("97140", "43.00", (1, 3)),
+    patient_last="KOWALSKI",
+    patient_first="MARIA",
+)
+UNBALANCED = one_claim(
+    "UNBAL0001",
+    ("M5459",),
+    line("97110", "100.00", units="2"),
+    line("97112", "120.00", units="2"),
+    claim_charge=Decimal("250.00"),
+    patient_last="JOHNSON",
+    patient_first="SAMUEL",
+    sex="M",
+)
+FORMAT_FIXABLE = one_claim(
+    "FMT0001",
+    ("M62.830", "M62.830", "M54.50"),
+    line("97110", "90.00", (1, 2, 3), units="2"),
+    patient_last="SMITH",
+    patient_first="AMINA",
+)
+
+# mixed: two subscribers with two claims each (one clean + one held / fixed), then a dependent
+MIXED = [
+    one_claim(
+        "MIX0001",
+        ("M5450", "M62830"),
+        line("97110", "90.00", (1, 2), units="2"),
+        line("97140", "43.00", (1,)),
+        member_id="CI00000301",
+        patient_last="ADAMS",
+        patient_first="RUTH",
+    ),
+    one_claim(
+        "MIX0002",
+        ("M545", "M62830"),
+        line("97110", "45.00", (1, 2)),
+        member_id="CI00000301",
+        patient_last="ADAMS",
+        patient_first="RUTH",
+    ),
+    one_claim(
+        "MIX0003",
+        ("M54.50",),
+        line("97112", "97.00", units="2"),
+        member_id="CI00000302",
+        patient_last="BAKER",
+        patient_first="TOM",
+        sex="M",
+    ),
+    one_claim(
+        "MIX0004",
+        ("S39012A", "M62830"),
+        line("97110", "45.00", (1, 2)),
+        line("97116", "41.25", (1,)),
+        claim_charge=Decimal("90.00"),
+        member_id="CI00000302",
+        patient_last="BAKER",
+        patient_first="TOM",
+        sex="M",
+    ),
+    one_claim(
+        "MIX0005",
+        ("M5451",),
+        line("97110", "45.00"),
+        member_id="CI00000303",
+        patient_last="CHEN",
+        patient_first="LILY",
+        birth_date=date(2012, 2, 29),
+        dependent=True,
+        subscriber_first="WEI",
+    ),
+]
+
+SAMPLES: dict[str, tuple[list[ClaimSpec], int]] = {
+    # file name: (claims, claims_per_subscriber)
+    "clean.837": ([CLEAN_EVAL, CLEAN_STRAIN, CLEAN_DEPENDENT], 1),
+    "muscle_spasm_category.837": ([MUSCLE_SPASM_CATEGORY], 1),
+    "low_back_pain_m545.837": ([LOW_BACK_PAIN_M545], 1),
+    "back_spasm_no_context.837": ([BACK_SPASM_NO_CONTEXT], 1),
+    "therapy_encounter_dx.837": ([THERAPY_ENCOUNTER_DX], 1),
+    "pointer_to_nothing.837": ([POINTER_TO_NOTHING], 1),
+    "unbalanced.837": ([UNBALANCED], 1),
+    "format_fixable.837": ([FORMAT_FIXABLE], 1),
+    "mixed.837": (MIXED, 2),
+}
+
+
+def render(name: str) -> str:
+    claims, per_subscriber = SAMPLES[name]
+    control = sorted(SAMPLES).index(name) + 1
+    return build_837(claims, control_number=control, claims_per_subscriber=per_subscriber)
+
+
+def pyx12_verdict(text: str) -> list[str]:
+    """pyx12's TR3 errors for ``text`` (empty: valid)."""
+    import pyx12.params
+    import pyx12.x12n_document
+
+    logging.getLogger("pyx12").setLevel(logging.CRITICAL)
+    report = io.StringIO()
+    ok = pyx12.x12n_document.x12n_document(
+        param=pyx12.params.params(),
+        src_file=io.StringIO(text),
+        fd_997=None,
+        fd_html=None,
+        fd_json=report,
+    )
+    errors: list[str] = []
+
+    def visit(node: Any) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key == "errors":
+                    errors.extend(f"{e['err_cde']}: {e['err_str']}" for e in value)
+                else:
+                    visit(value)
+        elif isinstance(node, list):
+            for item in node:
+                visit(item)
+
+    visit(json.loads(report.getvalue()))
+    if not ok and not errors:
+        errors.append("failure without an error record")
+    return errors
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=ROOT / "x12_samples")
+    parser.add_argument("--check", action="store_true", help="validate each file with pyx12")
+    args = parser.parse_args(argv)
+    args.out.mkdir(parents=True, exist_ok=True)
+    failures = 0
+    for name in SAMPLES:
+        text = render(name)
+        (args.out / name).write_bytes(text.encode("ascii"))
+        if args.check:
+            errors = pyx12_verdict(text)
+            print(f"{name}: {'OK' if not errors else 'TR3 errors'}")
+            for error in errors:
+                print(f"    {error}")
+            failures += bool(errors)
+        else:
+            print(f"wrote {args.out / name}")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
