@@ -102,7 +102,12 @@ def _held(n: int, base: int) -> list[dict[str, Any]]:
                 ("M62831", "Muscle spasm of calf"),
                 ("M62838", "Other muscle spasm"),
             ],
-            {"safety": "unsafe", "applied": False, "before": hi, "after": hi.replace("M6283", "M62830")},
+            {
+                "safety": "unsafe",
+                "applied": False,
+                "before": hi,
+                "after": hi.replace("M6283", "M62830"),
+            },
         ),
         _finding(
             "THR002",
@@ -269,7 +274,11 @@ def open_times(path: Path, runs: int) -> list[dict[str, float]]:
                 context = browser.new_context(viewport={"width": 1200, "height": 900})
                 page = context.new_page()
                 errors: list[str] = []
-                page.on("pageerror", lambda e, errors=errors: errors.append(str(e)))
+
+                def on_error(error: Any, errors: list[str] = errors) -> None:
+                    errors.append(str(error))
+
+                page.on("pageerror", on_error)
                 started = time.perf_counter()
                 page.goto(path.resolve().as_uri(), wait_until="load", timeout=60_000)
                 wall = time.perf_counter() - started

@@ -84,6 +84,9 @@ def scrub(path: Path, options: ScrubOptions | None = None) -> ScrubResult:
         unsafe_fixes=options.unsafe_fixes,
     )
     out_dir = options.out_dir or path.parent
+    for folder in (out_dir, options.held_dir, options.reports_dir):
+        if folder is not None:
+            Path(folder).mkdir(parents=True, exist_ok=True)
     file_run = FileRun(
         path=path,
         engine=engine,

@@ -24,6 +24,9 @@ def _ids(values: tuple[str, ...]) -> tuple[str, ...]:
 @click.version_option(__version__, prog_name="scrub837")
 def main() -> None:
     """Scrub X12 837 professional claim files before they go to the clearinghouse."""
+    if not logging.getLogger().handlers:
+        # one plain line per event on stderr; never a traceback, never patient data
+        logging.basicConfig(level=logging.WARNING, format="scrub837: %(levelname)s %(message)s")
 
 
 @main.command("scrub")
@@ -82,7 +85,7 @@ def scrub_command(
         except CatalogueError as error:
             raise click.UsageError(str(error)) from error
         except Exception as error:  # an internal error: short message, no traceback
-            log.exception("internal error on %s", path.name)
+            log.error("internal error on %s: %s", path.name, type(error).__name__)
             click.echo(f"scrub837: internal error on {path.name}: {type(error).__name__}. "
                        "This is a bug; please report it.", err=True)
             sys.exit(EXIT_INTERNAL)

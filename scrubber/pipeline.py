@@ -339,6 +339,16 @@ class FileRun:
 
     def report_head(self, *, input_name: str, sha256: str, version: str,
                     profile: str) -> dict[str, Any]:
+        head = self._head(input_name=input_name, sha256=sha256, version=version, profile=profile)
+        if self.options.mask_phi:
+            from scrubber.report.mask import mask_report
+
+            head = mask_report({**head, "claims": []})
+            head.pop("claims", None)
+        return head
+
+    def _head(self, *, input_name: str, sha256: str, version: str,
+              profile: str) -> dict[str, Any]:
         run = self.engine.run
         code_set = run.codes.release.name if run._codes is not None else _default_code_set()
         return {

@@ -18,6 +18,8 @@ from scrubber.report.mask import mask_birth_date, mask_id, mask_name, mask_repor
 PATIENT = {"name": "O'BRIEN, MARY ANN", "member_id": "XYZ987654321", "birth_date": "1985-02-14"}
 SUBSCRIBER_LAST, SUBSCRIBER_FIRST, SUBSCRIBER_ID = "KOWALSKI", "PATRICK", "W123456789"
 SUBSCRIBER_DOB = "19600102"
+NM1_IL = f"NM1*IL*1*{SUBSCRIBER_LAST}*{SUBSCRIBER_FIRST}*Q***MI*{SUBSCRIBER_ID}"
+NM1_IL_FIXED = f"NM1*IL*1*{SUBSCRIBER_LAST}*{SUBSCRIBER_FIRST}****MI*{SUBSCRIBER_ID}"
 
 SECRETS = [
     "O'BRIEN",
@@ -98,12 +100,12 @@ def phi_report() -> dict[str, Any]:
                     _finding(
                         "IG001",
                         "Subscriber name is too long.",
-                        f"NM1*IL*1*{SUBSCRIBER_LAST}*{SUBSCRIBER_FIRST}*Q***MI*{SUBSCRIBER_ID}",
+                        NM1_IL,
                         fix={
                             "safety": "safe",
                             "applied": True,
-                            "before": f"NM1*IL*1*{SUBSCRIBER_LAST}*{SUBSCRIBER_FIRST}*Q***MI*{SUBSCRIBER_ID}",
-                            "after": f"NM1*IL*1*{SUBSCRIBER_LAST}*{SUBSCRIBER_FIRST}****MI*{SUBSCRIBER_ID}",
+                            "before": NM1_IL,
+                            "after": NM1_IL_FIXED,
                         },
                     ),
                     _finding("IG001", "Subscriber birth date.", f"DMG*D8*{SUBSCRIBER_DOB}*M"),

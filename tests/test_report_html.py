@@ -8,6 +8,7 @@ Set SCRUB837_ARTIFACTS to a folder to keep the screenshots.
 from __future__ import annotations
 
 import copy
+import io
 import os
 import re
 import shutil
@@ -23,10 +24,12 @@ from scrubber.report.html import (
     format_money,
     highlight_changes,
     highlight_element,
+    iter_html,
     render_html,
     render_index,
     status_sentence,
     templates_dir,
+    write_html,
     write_index,
 )
 
@@ -380,6 +383,13 @@ def test_status_sentence_in_words() -> None:
     }
     assert status_sentence(clean) == "All 14 claims ready to send, $2,140.00 (3 fixed)"
     assert status_sentence(rejected_report()) == "File rejected: no claims were checked"
+    big = {
+        "status": "held",
+        "counts": {"claims": 5000, "clean": 2000, "fixed": 2000, "held": 1000},
+        "charges": {"total": "2745050.00", "clean": "2198400.00", "held": "546650.00"},
+    }
+    assert status_sentence(big) == "1,000 of 5,000 claims held, $546,650.00 of $2,745,050.00"
+    assert status_sentence({**big, "mode": "validate"}).startswith("1,000 of 5,000 claims with")
 
 
 def test_highlight_component_and_whole_element() -> None:
@@ -390,6 +400,13 @@ def test_highlight_component_and_whole_element() -> None:
     assert str(markup) == "SV1*HC:97110:GP*320*UN*2***<mark>1</mark>"
     markup, _ = highlight_element("HI*ABK:M6283*ABF:M5450", "HI02")
     assert str(markup) == "HI*ABK:M6283*<mark>ABF:M5450</mark>"
+    twelve = "HI*" + "*".join(f"ABF:R{n:02d}" for n in range(1, 13))
+    markup, _ = highlight_element(twelve, "HI12-2")
+    assert str(markup).endswith("*ABF:R11*ABF:<mark>R12</mark>")
+    markup, _ = highlight_element("N4*SPRINGFIELD*IL*62704", "N403")
+    assert str(markup) == "N4*SPRINGFIELD*IL*<mark>62704</mark>"
+    markup, _ = highlight_element("CLM*PCN1*100***11:B:1*Y", "CLM05-3")
+    assert str(markup) == "CLM*PCN1*100***11:B:<mark>1</mark>*Y"
 
 
 def test_highlight_missing_and_empty_elements() -> None:
@@ -475,6 +492,38 @@ def test_rejected_report_says_why_and_what_to_do() -> None:
     assert "What to do:" in html
     assert "Export the claims again from the billing system as 837P" in html
     assert 'href="#edit-ENV002"' in html and 'id="edit-ENV002"' in html
+
+
+def test_streamed_claims_are_rendered_one_at_a_time() -> None:
+    report = sample_report()
+    claims = report.pop("claims")
+    held, fixed, clean = claims[1], claims[2], claims[0]
+    taken: list[str] = []
+
+    def spool() -> Iterator[dict[str, Any]]:
+        for claim in (held, fixed, clean):
+            taken.append(claim["claim_id"])
+            yield claim
+
+    chunks = iter_html(report, spool())
+    head = next(chunks)
+    assert taken == []  # the head goes out before any claim is read
+    out = io.StringIO()
+    out.write(head)
+    for chunk in chunks:
+        out.write(chunk)
+    html = out.getvalue()
+    assert taken == ["PCN1", "PCN2", "CLEAN01"]
+    positions = [html.index(f'data-claim="{c}"') for c in ("pcn1", "pcn2", "clean01")]
+    assert positions == sorted(positions)
+    assert html.index('id="g-held"') < html.index('id="g-fixed"') < html.index('id="g-clean"')
+    assert 'Held claims <span class="gc">1 · $320.00</span>' in html
+    # Explanations come after the claims and still count them.
+    assert html.count("1 finding in this report") == 5
+
+    again = io.StringIO()
+    write_html(again, report, iter([held, fixed, clean]))
+    assert again.getvalue() == html
 
 
 def test_minimal_report_renders() -> None:

@@ -2,11 +2,16 @@
 
 from scrubber.checks import (  # noqa: F401  (imported to register)
     balancing,
+    claims,
     context,
+    dates,
     diagnosis,
+    diagnosis_rules,
     pointers,
+    providers,
     structure,
     therapy,
+    therapy_rules,
 )
 from scrubber.checks.registry import CLAIM_CHECKS, CheckContext, RunContext, claim_check
 

@@ -6,12 +6,16 @@ file escaped (Jinja2 autoescape, plus `markupsafe.escape` for the few fragments 
 A Content-Security-Policy in the page allows only its own inline style and script (by hash), so
 the page cannot load anything even if a value slipped through unescaped.
 
-`write_index(entries, out_dir)` renders `scrub-index.html`: one row per scrubbed file.
+`write_html(out, report, claims)` / `iter_html(...)` do the same as a stream, taking the
+claims one at a time (for instance from the run's spool), so a large file's report is never
+held in memory whole. `write_index(entries, out_dir)` renders `scrub-index.html`: one row per
+scrubbed file.
 """
 
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import os
 import re
@@ -54,7 +58,8 @@ DISPOSITION_LABELS = {"held": "Held", "fixed": "Fixed", "clean": "Clean"}
 STATUS_LABELS = {"clean": "Clean", "held": "Held", "rejected": "Rejected"}
 
 # "HI01-2" = element 1, component 2; "SV107" = element 7, whole; "NM109" = element 9.
-_ELEMENT_REF = re.compile(r"^\s*([A-Z][A-Z0-9]{1,2})?(\d{1,2})(?:\s*-\s*(\d{1,2}))?\s*$")
+# The element number is always two digits after the segment id ("HI12-2" is element 12).
+_ELEMENT_REF = re.compile(r"^\s*(?:[A-Z][A-Z0-9]{1,2}(\d{2})|(\d{1,2}))(?:\s*-\s*(\d{1,2}))?\s*$")
 _ANCHOR_UNSAFE = re.compile(r"[^A-Za-z0-9_.-]")
 
 
@@ -81,6 +86,7 @@ def _environment() -> Environment:
         auto_reload=False,
     )
     env.filters["money"] = format_money
+    env.filters["num"] = _num
     return env
 
 
@@ -140,6 +146,11 @@ def _int(value: object) -> int:
         return int(str(value))
     except (TypeError, ValueError):
         return 0
+
+
+def _num(value: object) -> str:
+    """1000 -> '1,000'."""
+    return f"{_int(value):,}"
 
 
 def _text(value: object) -> str:
@@ -205,22 +216,22 @@ def status_sentence(report: Mapping[str, Any]) -> str:
     if status == "rejected":
         if total == 0:
             return "File rejected: no claims were checked"
-        return f"File rejected: {total} {claims_word} in the file, {total_money}"
+        return f"File rejected: {total:,} {claims_word} in the file, {total_money}"
     if total == 0:
         return "No claims in the file"
     if held:
         verb = "with errors" if validate else "held"
         return (
-            f"{held} of {total} {claims_word} {verb}, "
+            f"{held:,} of {total:,} {claims_word} {verb}, "
             f"{format_money(charges.get('held'))} of {total_money}"
         )
     ready = "accepted" if validate else "ready to send"
     if total == 1:
         sentence = f"The claim is {ready}, {total_money}"
     else:
-        sentence = f"All {total} claims {ready}, {total_money}"
+        sentence = f"All {total:,} claims {ready}, {total_money}"
     if fixed:
-        sentence += f" ({fixed} fixed)"
+        sentence += f" ({fixed:,} fixed)"
     return sentence
 
 
@@ -231,7 +242,7 @@ def _parse_element_ref(ref: object) -> tuple[int, int | None] | None:
     match = _ELEMENT_REF.match(_text(ref))
     if not match:
         return None
-    element = int(match.group(2))
+    element = int(match.group(1) or match.group(2))
     component = int(match.group(3)) if match.group(3) else None
     return element, component
 
@@ -470,8 +481,12 @@ def _findings_summary(findings: Sequence[FindingView]) -> str:
     counts: dict[str, int] = {}
     for f in findings:
         counts[f.severity] = counts.get(f.severity, 0) + 1
-    words = (("error", "error", "errors"), ("warning", "warning", "warnings"))
-    words += (("info", "info", "info"), ("other", "other", "other"))
+    words = (
+        ("error", "error", "errors"),
+        ("warning", "warning", "warnings"),
+        ("info", "info", "info"),
+        ("other", "other", "other"),
+    )
     parts = [
         f"{counts[sev]} {one if counts[sev] == 1 else many}"
         for sev, one, many in words
@@ -778,7 +793,6 @@ class IndexRow:
     href: str | None
     status: str
     status_label: str
-    headline: str
     reason: str
     claims: int
     held: int
@@ -796,10 +810,8 @@ def _href(target: str, out_dir: Path | None) -> str | None:
         return None
     path = target
     if out_dir is not None and os.path.isabs(path):
-        try:
+        with contextlib.suppress(ValueError):  # another drive on Windows
             path = os.path.relpath(path, out_dir)
-        except ValueError:
-            pass
     path = path.replace(os.sep, "/")
     quoted = quote(path, safe="/")
     if not quoted.startswith(("/", "./", "../")):
@@ -822,7 +834,6 @@ def _index_row(entry: Mapping[str, Any], out_dir: Path | None) -> IndexRow:
         href=_href(target, out_dir),
         status=status if status in STATUS_LABELS else "other",
         status_label=STATUS_LABELS.get(status, _text(entry.get("status")) or "Unknown"),
-        headline=status_sentence(entry),
         reason=reason,
         claims=_int(counts.get("claims")),
         held=_int(counts.get("held")),

@@ -137,9 +137,9 @@ def _scan_segments(text: str, element_sep: str, terminator: str, literals: _Lite
             for i in _NAME_ELEMENTS:
                 if i < len(parts) and parts[i]:
                     literals.add_name(parts[i])
-            if _ID_ELEMENT < len(parts) and parts[_ID_ELEMENT]:
+            if len(parts) > _ID_ELEMENT and parts[_ID_ELEMENT]:
                 literals.add_id(parts[_ID_ELEMENT])
-        elif tag == "DMG" and _DMG_DATE_ELEMENT < len(parts) and parts[_DMG_DATE_ELEMENT]:
+        elif tag == "DMG" and len(parts) > _DMG_DATE_ELEMENT and parts[_DMG_DATE_ELEMENT]:
             literals.add_birth_date(parts[_DMG_DATE_ELEMENT])
 
 
@@ -153,9 +153,9 @@ def _mask_segments(text: str, element_sep: str, terminator: str) -> str:
             for i in _NAME_ELEMENTS:
                 if i < len(parts) and parts[i]:
                     parts[i] = mask_name(parts[i])
-            if _ID_ELEMENT < len(parts) and parts[_ID_ELEMENT]:
+            if len(parts) > _ID_ELEMENT and parts[_ID_ELEMENT]:
                 parts[_ID_ELEMENT] = mask_id(parts[_ID_ELEMENT])
-        elif tag == "DMG" and _DMG_DATE_ELEMENT < len(parts) and parts[_DMG_DATE_ELEMENT]:
+        elif tag == "DMG" and len(parts) > _DMG_DATE_ELEMENT and parts[_DMG_DATE_ELEMENT]:
             parts[_DMG_DATE_ELEMENT] = mask_birth_date(parts[_DMG_DATE_ELEMENT])
         out.append(element_sep.join(parts))
     return terminator.join(out)

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from typing import Any, TextIO
 
+from scrubber.report.html import write_html as write_page
 from scrubber.report.spool import ClaimSpool
 
 
 def write_html(out: TextIO, report: dict[str, Any], claims: ClaimSpool) -> None:
-    from scrubber.report.html import render_html
-
-    full = {**report, "claims": list(claims.by_disposition("held", "fixed", "clean"))}
-    out.write(render_html(full))
+    write_page(out, report, claims.by_disposition("held", "fixed", "clean"))

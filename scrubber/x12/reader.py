@@ -23,19 +23,15 @@ from scrubber.x12.tokens import NotX12Error, ReadNotes, iter_segments
 PROFESSIONAL_VERSIONS = ("005010X222A1", "005010X222A2", "005010X222")
 # read with the X222A1 rules; the report says so
 RELABELLED_VERSIONS = ("005010X222A2", "005010X222")
-KNOWN_VERSIONS = {
-    "005010X223A1": "an 837 institutional (837I) claim file",
-    "005010X223A2": "an 837 institutional (837I) claim file",
-    "005010X223A3": "an 837 institutional (837I) claim file",
-    "005010X224A1": "an 837 dental (837D) claim file",
-    "005010X224A2": "an 837 dental (837D) claim file",
-    "005010X224A3": "an 837 dental (837D) claim file",
-    "004010X098A1": "an 837 professional claim file in the retired 4010 version",
-    "004010X096A1": "an 837 institutional claim file in the retired 4010 version",
-    "004010X097A1": "an 837 dental claim file in the retired 4010 version",
-    "005010X221A1": "an 835 payment/remittance advice",
-    "005010X231A1": "a 999 acknowledgment",
-    "005010X279A1": "a 270/271 eligibility transaction",
+KNOWN_VERSIONS = {  # by version prefix
+    "005010X223": "an 837 institutional (837I) claim file",
+    "005010X224": "an 837 dental (837D) claim file",
+    "004010X098": "an 837 professional claim file in the retired 4010 version",
+    "004010X096": "an 837 institutional claim file in the retired 4010 version",
+    "004010X097": "an 837 dental claim file in the retired 4010 version",
+    "005010X221": "an 835 payment/remittance advice",
+    "005010X231": "a 999 acknowledgment",
+    "005010X279": "a 270/271 eligibility transaction",
     "005010X212": "a 276/277 claim status transaction",
     "005010X214": "a 277CA claim acknowledgment",
 }
@@ -140,8 +136,9 @@ def scan_trailers(path: Path) -> Trailers:
 def describe_version(st01: str, version: str, gs01: str) -> str:
     if st01 != "837":
         return TRANSACTION_NAMES.get(st01, f"an X12 {st01 or 'unknown'} transaction")
-    if version in KNOWN_VERSIONS:
-        return KNOWN_VERSIONS[version]
+    for prefix, what in KNOWN_VERSIONS.items():
+        if version.startswith(prefix):
+            return what
     if version.startswith("004010"):
         return "an 837 in the retired 4010 version"
     return f"an 837 with version label {version or '(none)'}"

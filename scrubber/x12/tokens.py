@@ -134,6 +134,8 @@ def iter_segments(stream: BinaryIO, notes: ReadNotes | None = None) -> Iterator[
     if lead:
         notes.leading_whitespace = True
         cur.pos += lead
+    if not cur.available(1):
+        raise NotX12Error("the file is empty", 0)
     number = 0
     delimiters: Delimiters | None = None
     while cur.available(1):

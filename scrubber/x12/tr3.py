@@ -21,7 +21,6 @@ errors never see the chunking.
 
 from __future__ import annotations
 
-import bisect
 import io
 import multiprocessing
 import re
@@ -118,7 +117,7 @@ def _clean_element_message(message: str, value: str | None) -> str:
     suffix = f"({value})"
     if cleaned.endswith(suffix):
         cleaned = cleaned[: -len(suffix)].rstrip(" .")
-    if value in cleaned and (len(value) > 2 or cleaned == message):
+    if len(value) > 2 and value in cleaned:  # a template not handled above
         cleaned = cleaned.replace(value, "(value)")
     return cleaned
 
@@ -126,7 +125,7 @@ def _clean_element_message(message: str, value: str | None) -> str:
 def _clean_segment_message(code: str, message: str, segment_id: str) -> str:
     """pyx12's segment-level message with segment contents taken out."""
     if code == "1" and (found := _NOT_FOUND.match(message)):
-        return f"Segment {segment_id} not found. Started at {found.group(1)}"
+        return f"Segment {segment_id or '(no identifier)'} not found. Started at {found.group(1)}"
     if code == "1" and message.startswith("Segment identifier "):
         return "Segment identifier is invalid"
     if code == "8" and message.startswith('Segment "') and message.endswith('" is empty'):
@@ -272,7 +271,7 @@ class _Found:
 @dataclass(slots=True)
 class _RunResult:
     found: list[_Found]
-    loops: dict[int, str | None]  # tag -> loop id, for the tags asked for
+    loops: dict[int, str | None]  # tag -> loop id (record_loops): HL, LX, segment errors
     needs_loop: set[int]  # reader-only run: tags of segment errors whose loop id is unknown
     validated_groups: int
     skipped_versions: list[str]
@@ -330,15 +329,17 @@ class _Run:
     """One pass of pyx12 over a fed stream. With walk=False only pyx12's reader runs (envelope,
     HL and LX checks); with walk=True the map walk and content validation run as well."""
 
-    def __init__(self, walk: bool, want_loops: Iterable[int] = ()) -> None:
+    def __init__(self, walk: bool, record_loops: bool = False) -> None:
         self.walk = walk
-        self.want_loops = set(want_loops)
+        self.record_loops = record_loops
         self.found: list[_Found] = []
         self.loops: dict[int, str | None] = {}
         self.needs_loop: set[int] = set()
         self.validated_groups = 0
         self.skipped_versions: list[str] = []
         self.map_names: set[str] = set()
+        self.at = 0  # tag of the segment last handed over by pyx12's reader
+        self.busy = False  # that segment is being checked
         # envelope openers not yet closed, by tag (for trailers missing at the end of the file)
         self.open: dict[str, int | None] = {"isa": None, "gs": None, "st": None}
 
@@ -352,15 +353,15 @@ class _Run:
             src = pyx12.x12file.X12Reader(_Feed(lines, tags))
         except pyx12.errors.X12Error as exc:
             raise Tr3Unavailable(_refusal(str(exc))) from None
-        position = [0]
         try:
-            self._loop(src, tags, position)
+            self._loop(src, tags)
             src.cleanup()
-            self._reader_errors(src.pop_errors(), position[0], "", None, at_end=True)
+            self._reader_errors(src.pop_errors(), self.at, "", None, at_end=True)
         except (Tr3Unavailable, NotX12Error):
             raise
         except Exception as exc:  # pyx12 gave up on garbage: say where, not what was there
-            where = tags[0] if tags else position[0] + 1
+            # failing in our hands: the current segment; in pyx12's reader: the next one
+            where = self.at if self.busy else (tags[0] if tags else self.at + 1)
             raise Tr3Unavailable(
                 f"pyx12 stopped at segment {where} of the file ({type(exc).__name__}), "
                 "so the file could not be checked against the TR3 map"
@@ -376,7 +377,7 @@ class _Run:
             self.map_names,
         )
 
-    def _loop(self, src: Any, tags: deque[int], position: list[int]) -> None:
+    def _loop(self, src: Any, tags: deque[int]) -> None:
         control_name = "x12.control.00501.xml" if src.icvn == "00501" else "x12.control.00401.xml"
         self.map_names.add(control_name)
         control_map: Any = _load_map(control_name) if self.walk else None
@@ -386,8 +387,8 @@ class _Run:
         icvn: str | None = None
         skipping = False
         for seg in src:
-            tag = tags.popleft() if tags else position[0] + 1
-            position[0] = tag
+            tag = tags.popleft() if tags else self.at + 1
+            self.at, self.busy = tag, True
             seg_id = seg.get_seg_id()
             in_skipped = skipping  # this segment belongs to a group pyx12 has no map for
             matched = False
@@ -429,12 +430,13 @@ class _Run:
                     node, matched = found_node, True
                 self._walk_errors(walked, tag, seg_id, node)
             self._track_envelope(seg_id, tag)
-            self._reader_errors(src.pop_errors(), tag, seg_id, node, skipping=in_skipped)
+            flagged = self._reader_errors(src.pop_errors(), tag, seg_id, node, skipping=in_skipped)
             if self.walk and not in_skipped:
-                if tag in self.want_loops:
+                if self.record_loops and (flagged or seg_id in ("HL", "LX")):
                     self.loops[tag] = _loop_of(node)
                 if matched:
                     self._content_errors(node, seg, tag, seg_id)
+            self.busy = False
 
     def _track_envelope(self, seg_id: str, tag: int) -> None:
         if seg_id == "ISA":
@@ -453,8 +455,10 @@ class _Run:
         *,
         skipping: bool = False,
         at_end: bool = False,
-    ) -> None:
+    ) -> bool:
+        """Record pyx12 reader errors; True when one of them is a segment error."""
         st_open = self.open["st"] is not None
+        flagged = False
         for kind, code, message, _value, _line in errors:
             if skipping and kind in ("seg", "st"):
                 continue  # inside a group pyx12 cannot map: not an 837P transaction
@@ -473,6 +477,7 @@ class _Run:
                 )
                 if not self.walk:
                     self.needs_loop.add(tag)
+                flagged = True
                 continue
             level = _ENVELOPE_LEVEL[kind]
             where, segment = tag, seg_id or _ENVELOPE_SEGMENT[kind]
@@ -499,6 +504,7 @@ class _Run:
             self.open["gs"] = self.open["st"] = None
         elif seg_id == "IEA":
             self.open = {"isa": None, "gs": None, "st": None}
+        return flagged
 
     def _walk_errors(self, errors: list[Any], tag: int, seg_id: str, node: Any) -> None:
         for err in errors:
@@ -654,6 +660,7 @@ class _Chunker:
     def __init__(self, lines: _Normalized, claims_per_chunk: int) -> None:
         self.lines = lines
         self.claims_per_chunk = max(1, claims_per_chunk)
+        self.groups: set[tuple[str, str, str]] = set()  # (ISA12, GS08, GS01) seen so far
 
     def __iter__(self) -> Iterator[_Chunk]:
         env = _Envelope()
@@ -714,6 +721,8 @@ class _Chunker:
         elif seg_id == "GS":
             env.gs, env.st, env.st_count = text, "", 0
             env.gs_count += 1
+            e = self.lines.delimiters.element if self.lines.delimiters else ""
+            self.groups.add((_element(env.isa, e, 12), _element(text, e, 8), _element(text, e, 1)))
         elif seg_id == "ST":
             env.st, env.header, env.billing = text, [], None
             env.in_header, env.in_billing, env.hl_level = True, False, ""
@@ -747,9 +756,9 @@ def _element(text: str, element: str, index: int) -> str:
     return parts[index] if len(parts) > index else ""
 
 
-def _walk_chunk(items: list[tuple[int, str]], want_loops: list[int]) -> _RunResult:
+def _walk_chunk(items: list[tuple[int, str]]) -> _RunResult:
     """Worker: the map walk of one chunk (runs in a child process)."""
-    result = _Run(walk=True, want_loops=want_loops).execute(items)
+    result = _Run(walk=True, record_loops=True).execute(items)
     result.found = [f for f in result.found if f.rank != RANK_READER]
     return result
 
@@ -790,60 +799,63 @@ def _keep(chunk: _Chunk, found: _Found) -> _Found | None:
 
 
 def _validate_chunked(path: Path, jobs: int, claims_per_chunk: int) -> list[_Found]:
-    # The reader pass over the whole file: envelope, HL/LX sequence, empty segments. It refuses
-    # unreadable files before any worker starts.
     with path.open("rb") as stream:
-        lines = _Normalized(stream)
-        reader = _Run(walk=False).execute(_fed(lines))
-    if reader.validated_groups == 0 and reader.skipped_versions:
-        raise Tr3Unavailable(_no_map(reader.skipped_versions))
-    found = reader.found + _empty_segments(lines.empties)
-    want = sorted(reader.needs_loop)
-    loops: dict[int, str | None] = {}
-    with path.open("rb") as stream:
-        chunks = iter(_Chunker(_Normalized(stream), claims_per_chunk))
+        chunker = _Chunker(_Normalized(stream), claims_per_chunk)
+        chunks = iter(chunker)
         first = next(chunks, None)
         second = next(chunks, None)
-        if first is None:
-            return found
-        if second is None:  # nothing to split: one walk in this process
+        if first is None or second is None:  # nothing to split: one walk in this process
             return _validate_whole(path)
-        pending: deque[tuple[_Chunk, Future[_RunResult]]] = deque()
         context = _mp_context()
         if context.get_start_method() == "fork":
-            for name in sorted(reader.map_names):
-                _load_map(name)  # loaded once here, inherited by the workers
+            for group in sorted(chunker.groups):  # loaded once here, inherited by the workers
+                if (chosen := _map_for(*group)) is not None:
+                    _load_map(chosen[0])
+                _load_map(
+                    "x12.control.00501.xml" if group[0] == "00501" else "x12.control.00401.xml"
+                )
+        pending: deque[tuple[_Chunk, Future[_RunResult]]] = deque()
+        found: list[_Found] = []
+        loops: dict[int, str | None] = {}
         with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
 
             def submit(chunk: _Chunk) -> None:
-                lo = bisect.bisect_left(want, chunk.first_owned)
-                hi = bisect.bisect_right(want, chunk.last_owned)
-                pending.append((chunk, pool.submit(_walk_chunk, chunk.items, want[lo:hi])))
+                pending.append((chunk, pool.submit(_walk_chunk, chunk.items)))
                 chunk.items = []  # the worker has its copy; keep memory flat
 
-            def collect() -> None:
+            def collect(wanted: set[int]) -> None:
                 chunk, future = pending.popleft()
                 result = future.result()
-                loops.update(result.loops)
+                loops.update((tag, loop) for tag, loop in result.loops.items() if tag in wanted)
                 found.extend(kept for f in result.found if (kept := _keep(chunk, f)) is not None)
 
             try:
                 submit(first)
                 submit(second)
+                for _ in range(2 * jobs - 2):
+                    if (chunk := next(chunks, None)) is not None:
+                        submit(chunk)
+                # While the workers walk: pyx12's reader over the whole file (envelope counts and
+                # control numbers, HL and LX sequence), which the chunks cannot see.
+                with path.open("rb") as whole:
+                    lines = _Normalized(whole)
+                    reader = _Run(walk=False).execute(_fed(lines))
+                if reader.validated_groups == 0 and reader.skipped_versions:
+                    raise Tr3Unavailable(_no_map(reader.skipped_versions))
                 for chunk in chunks:
                     while len(pending) >= 2 * jobs:
-                        collect()
+                        collect(reader.needs_loop)
                     submit(chunk)
                 while pending:
-                    collect()
+                    collect(reader.needs_loop)
             except BaseException:
                 for _, future in pending:
                     future.cancel()
                 raise
-    for f in found:
-        if f.tag in loops and f.rank == RANK_READER and f.level == "segment":
-            f.loop_id = loops[f.tag]
-    return found
+    for f in reader.found:
+        if f.level == "segment":
+            f.loop_id = loops.get(f.tag)
+    return found + reader.found + _empty_segments(lines.empties)
 
 
 # --------------------------------------------------------------------------------------------

@@ -1,0 +1,42 @@
+# scrub837: `make demo` and `make test` do all set-up on a fresh machine (Python 3.11 and make).
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+N ?= 5000
+
+.PHONY: demo test lint bench samples docs clean install
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	@mkdir -p out/demo
+	@for f in x12_samples/*.837; do \
+	  $(VENV)/bin/scrub837 scrub "$$f" -o out/demo; status=$$?; \
+	  if [ $$status -gt 1 ]; then exit $$status; fi; \
+	done
+	@echo
+	@echo "Reports are in out/demo/ (open out/demo/*.report.html in a browser)."
+
+test: $(STAMP)
+	$(PY) -m pytest -q
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check scrubber tests tools bench
+	$(VENV)/bin/ruff format --check scrubber tests tools bench
+	$(VENV)/bin/mypy scrubber
+
+bench: $(STAMP)
+	$(PY) bench/bench.py $(N)
+
+samples: $(STAMP)
+	$(PY) tools/make_samples.py
+
+clean:
+	rm -rf out build dist .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,106 @@
+"""Diagnosis rules from the tabular: Excludes1 pairs, what may not be first-listed, ICD-10 before
+its start date, and unspecified codes with specific siblings."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+
+from scrubber.checks.common import dotted, icd10_codes, in_ranges, normalize_code
+from scrubber.checks.registry import CheckContext, claim_check
+from scrubber.codesets.icd10cm import excludes1_conflict
+from scrubber.findings import Finding
+from scrubber.model import Claim, Diagnosis
+
+
+def _node_name(node: str) -> str:
+    """M545 -> M54.5; a block (M60-M63) or "chapter 13" stays as it is."""
+    return node if " " in node or "-" in node else dotted(node)
+
+
+def _principal(claim: Claim) -> Diagnosis | None:
+    """The HI01 diagnosis when it is sent as ICD-10-CM."""
+    return next((d for d in icd10_codes(claim) if d.position == 1), None)
+
+
+@claim_check("DX006")
+def excludes1_pair(claim: Claim, ctx: CheckContext) -> Iterator[Finding]:
+    codes = ctx.codes
+    known = [d for d in icd10_codes(claim) if codes.exists(normalize_code(d.code))]
+    for index, later in enumerate(known):
+        b = normalize_code(later.code)
+        for earlier in known[:index]:
+            a = normalize_code(earlier.code)
+            if a == b:
+                continue  # DX004
+            rule = excludes1_conflict(codes, a, b)
+            if rule is None:
+                continue
+            yield Finding(
+                ctx.message(
+                    first=dotted(a),
+                    second=dotted(b),
+                    note=rule.note,
+                    node=_node_name(rule.source_node),
+                ),
+                later.segment,
+                later.location,
+            )
+            break  # one finding per later code
+
+
+@claim_check("DX007")
+def external_cause_first(claim: Claim, ctx: CheckContext) -> Iterator[Finding]:
+    principal = _principal(claim)
+    if principal is not None and in_ranges(principal.code, ctx.params["external_cause"]):
+        yield Finding(ctx.message(code=dotted(principal.code)), principal.segment,
+                      principal.location)
+
+
+@claim_check("DX008")
+def manifestation_first(claim: Claim, ctx: CheckContext) -> Iterator[Finding]:
+    principal = _principal(claim)
+    if principal is not None and ctx.codes.is_manifestation(normalize_code(principal.code)):
+        code = normalize_code(principal.code)
+        yield Finding(ctx.message(code=dotted(code), title=ctx.codes.title(code) or ""),
+                      principal.segment, principal.location)
+
+
+@claim_check("DX009")
+def icd10_before_start(claim: Claim, ctx: CheckContext) -> Iterator[Finding]:
+    start = date.fromisoformat(str(ctx.params["icd10_effective"]))
+    sent = icd10_codes(claim)
+    if not sent:
+        return
+    dates = [d for d in (claim.line_date(line) for line in claim.lines) if d is not None]
+    if not dates and claim.earliest_service_date is not None:
+        dates = [claim.earliest_service_date]
+    early = min((d for d in dates if d < start), default=None)
+    if early is None:
+        return
+    yield Finding(
+        ctx.message(date=early.isoformat(), start=start.isoformat(),
+                    codes=", ".join(dotted(d.code) for d in sent)),
+        sent[0].segment,
+        f"HI{sent[0].element:02d}-1",
+    )
+
+
+@claim_check("SPC001")
+def unspecified_with_specific_siblings(claim: Claim, ctx: CheckContext) -> Iterator[Finding]:
+    codes = ctx.codes
+    limit = int(ctx.params.get("max_suggestions", 12))
+    for diagnosis in icd10_codes(claim):
+        code = normalize_code(diagnosis.code)
+        if not (codes.is_billable(code) and codes.is_unspecified(code)):
+            continue
+        specific = [s for s in codes.siblings(code) if not codes.is_unspecified(s)]
+        if not specific:
+            continue
+        yield Finding(
+            ctx.message(code=dotted(code), title=codes.title(code) or "",
+                        choices=", ".join(dotted(s) for s in specific[:limit])),
+            diagnosis.segment,
+            diagnosis.location,
+            suggestions=specific[:limit],
+        )

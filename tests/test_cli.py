@@ -1,0 +1,83 @@
+"""The command line: exit statuses, messages, no traceback for bad input."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from scrubber import __version__
+from scrubber.catalogue import load_catalogue
+from scrubber.cli import main
+from tests.helpers import wrap
+from tests.test_scrub import CLEAN, HELD
+
+SAMPLES = Path(__file__).resolve().parents[1] / "x12_samples"
+
+
+def run(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(main, list(args))
+    return result.exit_code, result.output
+
+
+def test_exit_statuses(tmp_path: Path) -> None:
+    clean, held, garbage = tmp_path / "a.837", tmp_path / "b.837", tmp_path / "c.837"
+    clean.write_text(wrap(CLEAN))
+    held.write_text(wrap(HELD))
+    garbage.write_text("not x12")
+    out = str(tmp_path / "out")
+    assert run("scrub", str(clean), "-o", out, "--no-tr3")[0] == 0
+    assert run("scrub", str(held), "-o", out, "--no-tr3")[0] == 1
+    code, output = run("scrub", str(garbage), "-o", out)
+    assert code == 3 and "not an X12 interchange" in output
+    assert run("scrub", str(tmp_path / "missing.837"))[0] == 2
+    assert run("scrub", str(clean), "--profile", "no-such-payer")[0] == 2
+    assert run("scrub", str(clean), "--jobs", "0")[0] == 2
+
+
+def test_outputs_default_to_the_input_folder(tmp_path: Path) -> None:
+    source = tmp_path / "batch.txt"
+    source.write_text(wrap(CLEAN + HELD))
+    code, output = run("scrub", str(source), "--no-tr3")
+    assert code == 1
+    for name in ("batch.clean.837", "batch.held.837", "batch.report.json", "batch.report.html"):
+        assert (tmp_path / name).exists(), output
+
+
+def test_edits_lists_and_explains() -> None:
+    code, output = run("edits")
+    assert code == 0
+    for edit_id in load_catalogue():
+        assert edit_id in output
+    code, output = run("edits", "dx002")
+    assert code == 0 and "What it checks" in output and "HI*ABK:M6283" in output
+    assert run("edits", "XX999")[0] == 2
+
+
+def test_python_dash_m_and_version() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "scrubber", "--version"], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0 and __version__ in done.stdout
+
+
+def test_malformed_corpus_file_gives_no_traceback(tmp_path: Path) -> None:
+    from tests.corpus import corpus_files
+
+    for path in corpus_files("malformed"):
+        done = subprocess.run(
+            [sys.executable, "-m", "scrubber", "scrub", str(path), "-o", str(tmp_path), "--no-tr3"],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert done.returncode in (0, 1, 3), (path.name, done.stderr)
+        assert "Traceback" not in done.stderr + done.stdout, path.name
+
+
+def test_samples_scrub(tmp_path: Path) -> None:
+    for path in sorted(SAMPLES.glob("*.837")):
+        code, output = run("scrub", str(path), "-o", str(tmp_path), "--no-tr3")
+        assert code in (0, 1), output
