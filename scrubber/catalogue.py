@@ -105,9 +105,7 @@ def load_catalogue() -> dict[str, EditSpec]:
     folder = data_dir("edits")
     order_file = folder / "order.toml"
     edits = {
-        path.stem: _load_edit(path)
-        for path in sorted(folder.glob("*.toml"))
-        if path != order_file
+        path.stem: _load_edit(path) for path in sorted(folder.glob("*.toml")) if path != order_file
     }
     order = tomllib.loads(order_file.read_text())["order"] if order_file.exists() else []
     ordered = {edit_id: edits[edit_id] for edit_id in order if edit_id in edits}

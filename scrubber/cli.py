@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import logging
 import sys
-from datetime import date
 from pathlib import Path
 
 import click
 
 from scrubber import __version__
-from scrubber.api import EXIT_INTERNAL, EXIT_USAGE, ScrubOptions, scrub
+from scrubber.api import EXIT_INTERNAL, ScrubOptions, scrub
 from scrubber.catalogue import CatalogueError, load_catalogue
 
 log = logging.getLogger("scrub837")
@@ -31,19 +30,38 @@ def main() -> None:
 
 @main.command("scrub")
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("-o", "--out", "out_dir", type=click.Path(path_type=Path, file_okay=False),
-              help="Folder for the outputs (default: beside each input).")
+@click.option(
+    "-o",
+    "--out",
+    "out_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Folder for the outputs (default: beside each input).",
+)
 @click.option("--no-tr3", is_flag=True, help="Skip pyx12's TR3 validation (much faster).")
-@click.option("--jobs", type=click.IntRange(1, 64), default=1, show_default=True,
-              help="Processes for TR3 validation.")
+@click.option(
+    "--jobs",
+    type=click.IntRange(1, 64),
+    default=1,
+    show_default=True,
+    help="Processes for TR3 validation.",
+)
 @click.option("--unsafe-fixes", is_flag=True, help="Also apply fixes that change what is coded.")
-@click.option("--select", multiple=True, help="Run only these edits (ids or prefixes, comma-separated).")
+@click.option(
+    "--select", multiple=True, help="Run only these edits (ids or prefixes, comma-separated)."
+)
 @click.option("--ignore", multiple=True, help="Skip these edits (ids or prefixes).")
-@click.option("--profile", default="default", show_default=True,
-              help="Payer profile: a name in edits/profiles or a path to a TOML file.")
+@click.option(
+    "--profile",
+    default="default",
+    show_default=True,
+    help="Payer profile: a name in edits/profiles or a path to a TOML file.",
+)
 @click.option("--mask-phi", is_flag=True, help="Mask names, member ids and birth dates in reports.")
-@click.option("--run-date", type=click.DateTime(formats=["%Y-%m-%d"]),
-              help="Judge dates as of this day (default: today).")
+@click.option(
+    "--run-date",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="Judge dates as of this day (default: today).",
+)
 def scrub_command(
     files: tuple[Path, ...],
     out_dir: Path | None,
@@ -76,7 +94,7 @@ def scrub_command(
         ignore=_ids(ignore),
         profile=profile,
         mask_phi=mask_phi,
-        run_date=run_date.date() if hasattr(run_date, "date") else None,  # type: ignore[union-attr]
+        run_date=run_date.date() if hasattr(run_date, "date") else None,
     )
     worst = 0
     for path in files:
@@ -86,8 +104,11 @@ def scrub_command(
             raise click.UsageError(str(error)) from error
         except Exception as error:  # an internal error: short message, no traceback
             log.error("internal error on %s: %s", path.name, type(error).__name__)
-            click.echo(f"scrub837: internal error on {path.name}: {type(error).__name__}. "
-                       "This is a bug; please report it.", err=True)
+            click.echo(
+                f"scrub837: internal error on {path.name}: {type(error).__name__}. "
+                "This is a bug; please report it.",
+                err=True,
+            )
             sys.exit(EXIT_INTERNAL)
         counts = result.counts
         click.echo(
@@ -113,9 +134,10 @@ def edits_command(edit_id: str | None) -> None:
         for spec in catalogue.values():
             click.echo(f"{spec.id:7} {spec.severity:8} fix:{spec.fix:7} {spec.title}")
         return
-    spec = catalogue.get(edit_id.upper())
-    if spec is None:
+    found = catalogue.get(edit_id.upper())
+    if found is None:
         raise click.UsageError(f"no edit {edit_id}; `scrub837 edits` lists them")
+    spec = found
     click.echo(f"{spec.id} {spec.name}: {spec.title}\n")
     click.echo(f"Severity: {spec.severity}    Fix: {spec.fix}\n")
     for heading, text in (

@@ -25,7 +25,7 @@ class Fix:
 
 @dataclass(slots=True)
 class Finding:
-    """One problem. A check fills in the message and location; the engine stamps edit and severity."""
+    """One problem: a check fills in message and location; the engine stamps edit and severity."""
 
     message: str
     segment: Segment | None = None

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from scrubber.x12.tokens import Delimiters
 
@@ -208,7 +208,7 @@ class Diagnosis:
 
 @dataclass(slots=True)
 class SubscriberBlock:
-    """A 2000B block with everything under it: the unit the reader hands on and the writer writes."""
+    """A 2000B block with all under it: the unit the reader hands on and the writer writes."""
 
     segments: list[Segment]  # HL*22, SBR, PAT, 2010BA, 2010BB
     items: list[Claim | Patient] = field(default_factory=list)  # in file order
@@ -275,7 +275,10 @@ class Claim:
     @property
     def diagnosis_segment(self) -> Segment | None:
         for segment in self.claim_segments:
-            if segment.id == "HI" and segment.component(1, 1).strip().upper() in DIAGNOSIS_QUALIFIERS:
+            if (
+                segment.id == "HI"
+                and segment.component(1, 1).strip().upper() in DIAGNOSIS_QUALIFIERS
+            ):
                 return segment
         return None
 

@@ -13,8 +13,14 @@ from typing import TYPE_CHECKING, Any
 
 from scrubber.engine import ClaimResult, Engine
 from scrubber.findings import Finding
-from scrubber.model import BillingProvider, Claim, Segment, SubscriberBlock, TransactionHeader
-from scrubber.model import parse_d8
+from scrubber.model import (
+    BillingProvider,
+    Claim,
+    Segment,
+    SubscriberBlock,
+    TransactionHeader,
+    parse_d8,
+)
 from scrubber.report.entries import claim_entry, finding_entry
 from scrubber.report.spool import ClaimSpool
 from scrubber.x12 import reader as rd
@@ -35,8 +41,9 @@ class Tr3Index:
 
     @classmethod
     def build(cls, errors: Iterable[Any]) -> Tr3Index:
-        kept = sorted((e for e in errors if not e.repaired_by_writer),
-                      key=lambda e: e.segment_number)
+        kept = sorted(
+            (e for e in errors if not e.repaired_by_writer), key=lambda e: e.segment_number
+        )
         return cls([e.segment_number for e in kept], kept)
 
     def between(self, first: int, last: int) -> list[Any]:
@@ -100,24 +107,32 @@ class FileRun:
         for event in reader.events():
             self._on(event)
         if reader.notes.bom:
-            self.notes.append("The file starts with a UTF-8 byte-order mark; it was read "
-                              "without it, and the outputs are written without it.")
+            self.notes.append(
+                "The file starts with a UTF-8 byte-order mark; it was read "
+                "without it, and the outputs are written without it."
+            )
         if reader.notes.leading_whitespace:
-            self.notes.append("The file has white space before its first segment; it was "
-                              "ignored.")
+            self.notes.append("The file has white space before its first segment; it was ignored.")
         if reader.notes.line_breaks:
-            self.notes.append(f"Segments are followed by {reader.notes.line_breaks} line "
-                              "breaks; the outputs keep them.")
+            self.notes.append(
+                f"Segments are followed by {reader.notes.line_breaks} line "
+                "breaks; the outputs keep them."
+            )
         for version in sorted(self._versions & set(rd.RELABELLED_VERSIONS)):
-            self.notes.append(f"The file is labelled {version}; it was read with the "
-                              "005010X222A1 rules, which cover it. The outputs keep its label.")
+            self.notes.append(
+                f"The file is labelled {version}; it was read with the "
+                "005010X222A1 rules, which cover it. The outputs keep its label."
+            )
         if self.tr3_note:
             self.notes.append(self.tr3_note)
         if self.usable_transactions == 0 and self.rejection is None:
             first = next((f for f in self.file_findings if f.edit in ("ENV002", "ENV005")), None)
             if first is not None:
-                self.rejection = {"edit": first.edit, "message": first.message,
-                                  "what_to_do": _what_to_do(first.edit)}
+                self.rejection = {
+                    "edit": first.edit,
+                    "message": first.message,
+                    "what_to_do": _what_to_do(first.edit),
+                }
             elif self.counts["claims"] == 0:
                 self.rejection = {
                     "edit": "ENV002",
@@ -148,8 +163,10 @@ class FileRun:
             isa = event.isa
             self._interchange_groups = 0
             if self._delimiters is None:
-                self._delimiters = {"element": isa.delimiters.element,
-                                    "component": isa.delimiters.component}
+                self._delimiters = {
+                    "element": isa.delimiters.element,
+                    "component": isa.delimiters.component,
+                }
         elif isinstance(event, rd.GroupStart):
             self._group_transactions = 0
             self._interchange_groups += 1
@@ -159,8 +176,9 @@ class FileRun:
         elif isinstance(event, rd.InterchangeEnd):
             self._interchange_end(event)
 
-    def _file_finding(self, edit: str, message: str, segment: Segment | None,
-                      severity: str | None = None) -> Finding | None:
+    def _file_finding(
+        self, edit: str, message: str, segment: Segment | None, severity: str | None = None
+    ) -> Finding | None:
         if not self.engine.is_active(edit):
             return None
         finding = self.engine.stamp(Finding(message, segment, severity=severity), edit)  # type: ignore[arg-type]
@@ -183,8 +201,9 @@ class FileRun:
             return
         self.usable_transactions += 1
         if event.rejected is not None:  # ENV005: cut off, its claims are held
-            self._cut_off = self._file_finding("ENV005", event.rejected.message,
-                                               event.rejected.segment)
+            self._cut_off = self._file_finding(
+                "ENV005", event.rejected.message, event.rejected.segment
+            )
         numbers = [header.isa.number, header.gs.number] + [s.number for s in header.segments]
         self._transaction_errors = self._tr3_findings(
             "IG002", self.tr3.at(numbers), "the transaction header"
@@ -196,7 +215,10 @@ class FileRun:
         findings = []
         for error in errors:
             message = self.engine.spec(edit).message(
-                "default", where=where, description=error.message, segment=error.segment_id,
+                "default",
+                where=where,
+                description=error.message,
+                segment=error.segment_id,
                 number=error.segment_number,
             )
             segment = self._segment_for(error)
@@ -227,9 +249,12 @@ class FileRun:
             shared += self._provider_findings(block.provider)
         for problem in block.problems:
             if self.engine.is_active(problem.edit):
-                shared.append(self.engine.stamp(
-                    Finding(problem.message, problem.segment, severity=problem.severity),
-                    problem.edit))
+                shared.append(
+                    self.engine.stamp(
+                        Finding(problem.message, problem.segment, severity=problem.severity),
+                        problem.edit,
+                    )
+                )
         if self._cut_off is not None:
             shared.append(self._cut_off)
         self._segments_by_number = {s.number: s for s in block.segments}
@@ -246,7 +271,8 @@ class FileRun:
             errors = self.tr3.between(segments[0].number, claim.segments[-1].number)
             if claim.patient is not None:
                 errors = self.tr3.at(s.number for s in claim.patient.segments) + self.tr3.between(
-                    claim.segments[0].number, claim.segments[-1].number)
+                    claim.segments[0].number, claim.segments[-1].number
+                )
             extra += self._tr3_findings("IG001", errors, "the claim")
             result = self.engine.scrub_claim(claim, extra)
             self._record(result, header)
@@ -290,11 +316,21 @@ class FileRun:
         self._trailer(header.st, se)
         counted = se.number - header.st.number + 1
         if se.get(1).strip() != str(counted):
-            self._file_finding("ENV004", self.engine.spec("ENV004").message(
-                "se", found=se.get(1), counted=counted, control=header.control_number), se)
+            self._file_finding(
+                "ENV004",
+                self.engine.spec("ENV004").message(
+                    "se", found=se.get(1), counted=counted, control=header.control_number
+                ),
+                se,
+            )
         if se.get(2) != header.control_number:
-            self._file_finding("ENV003", self.engine.spec("ENV003").message(
-                "se", found=se.get(2), expected=header.control_number), se)
+            self._file_finding(
+                "ENV003",
+                self.engine.spec("ENV003").message(
+                    "se", found=se.get(2), expected=header.control_number
+                ),
+                se,
+            )
 
     _gs: Segment | None = None
 
@@ -304,11 +340,19 @@ class FileRun:
             return
         self._trailer(self._gs, ge)
         if ge.get(1).strip() != str(self._group_transactions):
-            self._file_finding("ENV004", self.engine.spec("ENV004").message(
-                "ge", found=ge.get(1), counted=self._group_transactions), ge)
+            self._file_finding(
+                "ENV004",
+                self.engine.spec("ENV004").message(
+                    "ge", found=ge.get(1), counted=self._group_transactions
+                ),
+                ge,
+            )
         if ge.get(2).strip() != self._gs.get(6).strip():
-            self._file_finding("ENV003", self.engine.spec("ENV003").message(
-                "ge", found=ge.get(2), expected=self._gs.get(6)), ge)
+            self._file_finding(
+                "ENV003",
+                self.engine.spec("ENV003").message("ge", found=ge.get(2), expected=self._gs.get(6)),
+                ge,
+            )
 
     def _interchange_end(self, event: rd.InterchangeEnd) -> None:
         iea = event.iea
@@ -318,11 +362,21 @@ class FileRun:
         if header is not None:
             self._trailer(header.isa, iea)
         if iea.get(1).strip() != str(self._interchange_groups):
-            self._file_finding("ENV004", self.engine.spec("ENV004").message(
-                "iea", found=iea.get(1), counted=self._interchange_groups), iea)
+            self._file_finding(
+                "ENV004",
+                self.engine.spec("ENV004").message(
+                    "iea", found=iea.get(1), counted=self._interchange_groups
+                ),
+                iea,
+            )
         if header is not None and iea.get(2).strip() != header.isa.get(13).strip():
-            self._file_finding("ENV003", self.engine.spec("ENV003").message(
-                "iea", found=iea.get(2), expected=header.isa.get(13)), iea)
+            self._file_finding(
+                "ENV003",
+                self.engine.spec("ENV003").message(
+                    "iea", found=iea.get(2), expected=header.isa.get(13)
+                ),
+                iea,
+            )
 
     # -- rejection and results
     def reject(self, edit: str, message: str, segment_number: int = 0) -> None:
@@ -337,8 +391,9 @@ class FileRun:
             return "rejected"
         return "held" if self.counts["held"] else "clean"
 
-    def report_head(self, *, input_name: str, sha256: str, version: str,
-                    profile: str) -> dict[str, Any]:
+    def report_head(
+        self, *, input_name: str, sha256: str, version: str, profile: str
+    ) -> dict[str, Any]:
         head = self._head(input_name=input_name, sha256=sha256, version=version, profile=profile)
         if self.options.mask_phi:
             from scrubber.report.mask import mask_report
@@ -347,8 +402,7 @@ class FileRun:
             head.pop("claims", None)
         return head
 
-    def _head(self, *, input_name: str, sha256: str, version: str,
-              profile: str) -> dict[str, Any]:
+    def _head(self, *, input_name: str, sha256: str, version: str, profile: str) -> dict[str, Any]:
         run = self.engine.run
         code_set = run.codes.release.name if run._codes is not None else _default_code_set()
         return {
@@ -418,8 +472,9 @@ class FileRun:
         seen = {f["edit"] for f in report["findings"]}
         for entry in self.spool:
             seen.update(f["edit"] for f in entry["findings"])
-        return {e: self.engine.spec(e).explanation() for e in sorted(seen)
-                if e in self.engine.edits}
+        return {
+            e: self.engine.spec(e).explanation() for e in sorted(seen) if e in self.engine.edits
+        }
 
     def discard_outputs(self) -> None:
         self.clean.discard()
@@ -439,7 +494,7 @@ def _mask_entry(entry: dict[str, Any]) -> dict[str, Any]:
     from scrubber.report.mask import mask_report
 
     masked = mask_report({"claims": [entry], "findings": []})
-    return masked["claims"][0]  # type: ignore[no-any-return]
+    return masked["claims"][0]
 
 
 WHAT_TO_DO = {

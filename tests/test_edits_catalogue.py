@@ -25,59 +25,87 @@ RUN_DATE = date(2026, 4, 15)
 CLM = "CLM*P1*100***11:B:1*Y*A*Y*Y~"
 
 
-def claim(hi: str = "HI*ABK:M5450~", line: str = "SV1*HC:97110:GP*100*UN*1***1~",
-          dtp: str = "DTP*472*D8*20260410~", clm: str = CLM, extra: str = "") -> str:
+def claim(
+    hi: str = "HI*ABK:M5450~",
+    line: str = "SV1*HC:97110:GP*100*UN*1***1~",
+    dtp: str = "DTP*472*D8*20260410~",
+    clm: str = CLM,
+    extra: str = "",
+) -> str:
     """One claim with one line; `extra` goes after HI (2300 REF, DTP ...)."""
     return f"{clm}{hi}{extra}LX*1~{line}{dtp}"
 
 
-def two_lines(first: str, second: str, hi: str = "HI*ABK:M5450~",
-              charge: str = "200") -> str:
-    return (f"CLM*P1*{charge}***11:B:1*Y*A*Y*Y~{hi}LX*1~{first}DTP*472*D8*20260410~"
-            f"LX*2~{second}DTP*472*D8*20260410~")
+def two_lines(first: str, second: str, hi: str = "HI*ABK:M5450~", charge: str = "200") -> str:
+    return (
+        f"CLM*P1*{charge}***11:B:1*Y*A*Y*Y~{hi}LX*1~{first}DTP*472*D8*20260410~"
+        f"LX*2~{second}DTP*472*D8*20260410~"
+    )
 
 
-def provider(n3: str = "100 MAIN ST", n4: str = "N4*SPRINGFIELD*IL*627010001~",
-             npi: str = "1234567893", ref: str = "REF*EI*123456789~", extra: str = "") -> str:
-    return (f"HL*1**20*1~NM1*85*2*EXAMPLE PT CLINIC*****XX*{npi}~N3*{n3}~{n4}{ref}{extra}")
+def provider(
+    n3: str = "100 MAIN ST",
+    n4: str = "N4*SPRINGFIELD*IL*627010001~",
+    npi: str = "1234567893",
+    ref: str = "REF*EI*123456789~",
+    extra: str = "",
+) -> str:
+    return f"HL*1**20*1~NM1*85*2*EXAMPLE PT CLINIC*****XX*{npi}~N3*{n3}~{n4}{ref}{extra}"
 
 
 # edit: (failing file, passing file); each a whole interchange.
 CASES: dict[str, tuple[str, str]] = {
-    "DX006": (wrap(claim("HI*ABK:M5450*ABF:S39012A~", "SV1*HC:97110:GP*100*UN*1***1:2~")),
-              wrap(claim("HI*ABK:M5450*ABF:M62830~", "SV1*HC:97110:GP*100*UN*1***1:2~"))),
-    "DX007": (wrap(claim("HI*ABK:W010XXA*ABF:S39012A~", "SV1*HC:97110:GP*100*UN*1***2~")),
-              wrap(claim("HI*ABK:S39012A*ABF:W010XXA~"))),
-    "DX008": (wrap(claim("HI*ABK:G63*ABF:E1142~", "SV1*HC:97110:GP*100*UN*1***1:2~")),
-              wrap(claim("HI*ABK:E1142*ABF:G63~", "SV1*HC:97110:GP*100*UN*1***1:2~"))),
-    "DX009": (wrap(claim(dtp="DTP*472*D8*20150915~")),
-              wrap(claim(dtp="DTP*472*D8*20151001~"))),
+    "DX006": (
+        wrap(claim("HI*ABK:M5450*ABF:S39012A~", "SV1*HC:97110:GP*100*UN*1***1:2~")),
+        wrap(claim("HI*ABK:M5450*ABF:M62830~", "SV1*HC:97110:GP*100*UN*1***1:2~")),
+    ),
+    "DX007": (
+        wrap(claim("HI*ABK:W010XXA*ABF:S39012A~", "SV1*HC:97110:GP*100*UN*1***2~")),
+        wrap(claim("HI*ABK:S39012A*ABF:W010XXA~")),
+    ),
+    "DX008": (
+        wrap(claim("HI*ABK:G63*ABF:E1142~", "SV1*HC:97110:GP*100*UN*1***1:2~")),
+        wrap(claim("HI*ABK:E1142*ABF:G63~", "SV1*HC:97110:GP*100*UN*1***1:2~")),
+    ),
+    "DX009": (wrap(claim(dtp="DTP*472*D8*20150915~")), wrap(claim(dtp="DTP*472*D8*20151001~"))),
     "SPC001": (wrap(claim("HI*ABK:M5450~")), wrap(claim("HI*ABK:M5459~"))),
-    "THR002": (wrap(claim(line="SV1*HC:97110*100*UN*1***1~")),
-               wrap(claim(line="SV1*HC:97110:GP*100*UN*1***1~"))),
-    "THR003": (wrap(claim(line="SV1*HC:97161:GP*100*UN*2***1~")),
-               wrap(claim(line="SV1*HC:97161:GP*100*UN*1***1~"))),
-    "THR004": (wrap(claim(line="SV1*HC:97110:CQ*100*UN*1***1~")),
-               wrap(claim(line="SV1*HC:97110:GP:CQ*100*UN*1***1~"))),
-    "THR005": (wrap(two_lines("SV1*HC:97161:GP*120*UN*1***1~", "SV1*HC:97140:GP*80*UN*1***1~")),
-               wrap(two_lines("SV1*HC:97161:GP*120*UN*1***1~",
-                              "SV1*HC:97140:GP:59*80*UN*1***1~"))),
+    "THR002": (
+        wrap(claim(line="SV1*HC:97110*100*UN*1***1~")),
+        wrap(claim(line="SV1*HC:97110:GP*100*UN*1***1~")),
+    ),
+    "THR003": (
+        wrap(claim(line="SV1*HC:97161:GP*100*UN*2***1~")),
+        wrap(claim(line="SV1*HC:97161:GP*100*UN*1***1~")),
+    ),
+    "THR004": (
+        wrap(claim(line="SV1*HC:97110:CQ*100*UN*1***1~")),
+        wrap(claim(line="SV1*HC:97110:GP:CQ*100*UN*1***1~")),
+    ),
+    "THR005": (
+        wrap(two_lines("SV1*HC:97161:GP*120*UN*1***1~", "SV1*HC:97140:GP*80*UN*1***1~")),
+        wrap(two_lines("SV1*HC:97161:GP*120*UN*1***1~", "SV1*HC:97140:GP:59*80*UN*1***1~")),
+    ),
     "PRV001": (wrap(provider=provider(npi="1234567890")), wrap(provider=provider())),
     "PRV002": (wrap(provider=provider(n4="N4*SPRINGFIELD*IL*62701~")), wrap(provider=provider())),
     "PRV003": (wrap(provider=provider(n3="PO BOX 1234")), wrap(provider=provider())),
     "PRV004": (wrap(provider=provider(ref="REF*EI*12-3456789~")), wrap(provider=provider())),
-    "CLM001": (wrap(claim(clm="CLM*P1*0***11:B:1*Y*A*Y*Y~", line="SV1*HC:97110:GP*0*UN*1***1~")),
-               wrap(claim())),
-    "CLM002": (wrap(claim() + claim()),
-               wrap(claim() + claim(clm="CLM*P2*100***11:B:1*Y*A*Y*Y~"))),
+    "CLM001": (
+        wrap(claim(clm="CLM*P1*0***11:B:1*Y*A*Y*Y~", line="SV1*HC:97110:GP*0*UN*1***1~")),
+        wrap(claim()),
+    ),
+    "CLM002": (wrap(claim() + claim()), wrap(claim() + claim(clm="CLM*P2*100***11:B:1*Y*A*Y*Y~"))),
     "CLM003": (wrap(claim(clm="CLM*P1*100***30:B:1*Y*A*Y*Y~")), wrap(claim())),
-    "CLM004": (wrap(claim(clm="CLM*P1*100***11:B:7*Y*A*Y*Y~")),
-               wrap(claim(clm="CLM*P1*100***11:B:7*Y*A*Y*Y~", extra="REF*F8*PAYERCLM123~"))),
+    "CLM004": (
+        wrap(claim(clm="CLM*P1*100***11:B:7*Y*A*Y*Y~")),
+        wrap(claim(clm="CLM*P1*100***11:B:7*Y*A*Y*Y~", extra="REF*F8*PAYERCLM123~")),
+    ),
     "DTE001": (wrap(claim(dtp="DTP*472*D8*20260416~")), wrap(claim(dtp="DTP*472*D8*20260415~"))),
     "DTE002": (wrap(claim(dtp="DTP*472*D8*19691231~")), wrap(claim(dtp="DTP*472*D8*19700101~"))),
     "DTE003": (wrap(claim(dtp="DTP*472*D8*20250414~")), wrap(claim(dtp="DTP*472*D8*20250415~"))),
-    "DTE004": (wrap(claim(dtp="DTP*472*RD8*20260410-20260401~")),
-               wrap(claim(dtp="DTP*472*RD8*20260401-20260410~"))),
+    "DTE004": (
+        wrap(claim(dtp="DTP*472*RD8*20260410-20260401~")),
+        wrap(claim(dtp="DTP*472*RD8*20260401-20260410~")),
+    ),
 }
 
 MINE = sorted(CASES)
@@ -178,8 +206,10 @@ def test_thr004_pairs(tmp_path: Path, modifiers: str, fires_: bool) -> None:
 
 
 def test_thr005_other_day_or_x_modifier(tmp_path: Path) -> None:
-    other_day = ("CLM*P1*200***11:B:1*Y*A*Y*Y~HI*ABK:M5450~LX*1~SV1*HC:97530:GP*120*UN*1***1~"
-                 "DTP*472*D8*20260410~LX*2~SV1*HC:97140:GP*80*UN*1***1~DTP*472*D8*20260409~")
+    other_day = (
+        "CLM*P1*200***11:B:1*Y*A*Y*Y~HI*ABK:M5450~LX*1~SV1*HC:97530:GP*120*UN*1***1~"
+        "DTP*472*D8*20260410~LX*2~SV1*HC:97140:GP*80*UN*1***1~DTP*472*D8*20260409~"
+    )
     assert not run(tmp_path / "a", "THR005", wrap(other_day))
     xs = two_lines("SV1*HC:97530:GP*120*UN*1***1~", "SV1*HC:97140:GP:XS*80*UN*1***1~")
     assert not run(tmp_path / "b", "THR005", wrap(xs))
@@ -194,8 +224,18 @@ def test_thr005_other_day_or_x_modifier(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     "address",
-    ["P.O. Box 12", "PO BOX 12", "POB 12", "Lock Box 7", "P0 BOX 12", "Post Office Box 12",
-     "100 Main St PMB 12", "PO Box 12", "p.o.box 12", "LOCKBOX 7"],
+    [
+        "P.O. Box 12",
+        "PO BOX 12",
+        "POB 12",
+        "Lock Box 7",
+        "P0 BOX 12",
+        "Post Office Box 12",
+        "100 Main St PMB 12",
+        "PO Box 12",
+        "p.o.box 12",
+        "LOCKBOX 7",
+    ],
 )
 def test_prv003_box_variants_in_2010aa(tmp_path: Path, address: str) -> None:
     assert run(tmp_path, "PRV003", wrap(provider=provider(n3=address)))
@@ -217,8 +257,10 @@ def test_prv003_second_address_line(tmp_path: Path) -> None:
 
 
 def test_prv001_rendering_provider_and_billing_on_every_claim(tmp_path: Path) -> None:
-    rendering = ("CLM*P1*100***11:B:1*Y*A*Y*Y~HI*ABK:M5450~NM1*82*1*ROE*JANE****XX*1234567890~"
-                 "LX*1~SV1*HC:97110:GP*100*UN*1***1~DTP*472*D8*20260410~")
+    rendering = (
+        "CLM*P1*100***11:B:1*Y*A*Y*Y~HI*ABK:M5450~NM1*82*1*ROE*JANE****XX*1234567890~"
+        "LX*1~SV1*HC:97110:GP*100*UN*1***1~DTP*472*D8*20260410~"
+    )
     [finding] = run(tmp_path / "r", "PRV001", wrap(rendering))
     assert finding["location"]["loop"] == "2310B"
     two_claims = claim() + claim(clm="CLM*P2*100***11:B:1*Y*A*Y*Y~")
@@ -267,8 +309,7 @@ def test_clm002_state_is_per_file(tmp_path: Path) -> None:
 
 
 def test_clm003_line_place_and_dates(tmp_path: Path) -> None:
-    [finding] = run(tmp_path / "a", "CLM003",
-                    wrap(claim(line="SV1*HC:97110:GP*100*UN*1*59**1~")))
+    [finding] = run(tmp_path / "a", "CLM003", wrap(claim(line="SV1*HC:97110:GP*100*UN*1*59**1~")))
     assert finding["location"]["element"] == "SV105"
     assert not run(tmp_path / "b", "CLM003", wrap(claim(line="SV1*HC:97110:GP*100*UN*1*12**1~")))
     # POS 10 (telehealth in the patient's home) exists from 2022-01-01
@@ -297,11 +338,14 @@ def test_dte001_range_end_in_future(tmp_path: Path) -> None:
 
 
 def test_dte002_patient_loop_birth_date(tmp_path: Path) -> None:
-    subscriber = SUBSCRIBER.format(sbr09="CI").replace("HL*2*1*22*0", "HL*2*1*22*1").replace(
-        "SBR*P*18*", "SBR*P**"
+    subscriber = (
+        SUBSCRIBER.format(sbr09="CI")
+        .replace("HL*2*1*22*0", "HL*2*1*22*1")
+        .replace("SBR*P*18*", "SBR*P**")
     )
-    patient = "HL*3*2*23*0~PAT*19~NM1*QC*1*DOE*JIM~N3*1 ELM ST~N4*SPRINGFIELD*IL*62701~" \
-              "DMG*D8*20260411*M~"
+    patient = (
+        "HL*3*2*23*0~PAT*19~NM1*QC*1*DOE*JIM~N3*1 ELM ST~N4*SPRINGFIELD*IL*62701~DMG*D8*20260411*M~"
+    )
     found = run(tmp_path, "DTE002", wrap(patient + claim(), subscriber=subscriber))
     assert found and "2026-04-11" in found[0]["message"]
 
@@ -397,8 +441,9 @@ def test_unverified_data_is_marked() -> None:
 
 
 def _generator() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("gen_edit_docs", ROOT / "tools" /
-                                                  "gen_edit_docs.py")
+    spec = importlib.util.spec_from_file_location(
+        "gen_edit_docs", ROOT / "tools" / "gen_edit_docs.py"
+    )
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -409,8 +454,9 @@ def test_docs_edits_md_is_up_to_date() -> None:
     text = _generator().render()
     docs = ROOT / "docs" / "edits.md"
     assert docs.exists(), "run: python tools/gen_edit_docs.py"
-    assert docs.read_text(encoding="utf-8") == text, "docs/edits.md is stale: " \
-        "run python tools/gen_edit_docs.py"
+    assert docs.read_text(encoding="utf-8") == text, (
+        "docs/edits.md is stale: run python tools/gen_edit_docs.py"
+    )
     for edit in load_catalogue():
         assert f"## {edit} " in text
 

@@ -1,4 +1,4 @@
-"""Properties over generated 837P files: conservation, TR3-valid outputs, scrubbing is idempotent."""
+"""Generated 837P files: conservation, TR3-valid outputs, scrubbing twice changes nothing."""
 
 from __future__ import annotations
 

@@ -4,15 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from scrubber.checks.common import dotted, expand_codes, icd10_codes, in_ranges, normalize_code
-from scrubber.checks.common import pointed_diagnoses
+from scrubber.checks.common import (
+    dotted,
+    expand_codes,
+    icd10_codes,
+    in_ranges,
+    normalize_code,
+    pointed_diagnoses,
+)
 from scrubber.checks.registry import CheckContext, claim_check
 from scrubber.findings import Finding, Fix
 from scrubber.model import Claim
 
 
 def refinement(claim: Claim, params: dict[str, object]) -> dict[str, str]:
-    """Non-billable codes on this claim that the context settles: {category: the one fitting code}."""
+    """Non-billable codes on this claim that the context settles: {category: fitting code}."""
     found: dict[str, str] = {}
     rules = params.get("refine", [])
     assert isinstance(rules, list)
@@ -39,8 +45,9 @@ def spasm_category_with_back_context(claim: Claim, ctx: CheckContext) -> Iterato
         parts[1] = target
         elements[diagnosis.element] = hi.join_components(parts)
         yield Finding(
-            ctx.message(code=dotted(code), target=dotted(target),
-                        title=ctx.codes.title(target) or ""),
+            ctx.message(
+                code=dotted(code), target=dotted(target), title=ctx.codes.title(target) or ""
+            ),
             hi,
             diagnosis.location,
             suggestions=[target, *others],

@@ -106,9 +106,7 @@ def service_date_before_birth(claim: Claim, ctx: CheckContext) -> Iterator[Findi
         return
     for dtp, start, _end in service_dates(claim):
         if start < born:
-            yield Finding(
-                ctx.message(date=start.isoformat(), birth=born.isoformat()), dtp, "DTP03"
-            )
+            yield Finding(ctx.message(date=start.isoformat(), birth=born.isoformat()), dtp, "DTP03")
 
 
 @claim_check("DTE003")

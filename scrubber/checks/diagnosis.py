@@ -18,8 +18,11 @@ def unknown_diagnosis_code(claim: Claim, ctx: CheckContext) -> Iterator[Finding]
     for diagnosis in icd10_codes(claim):
         code = normalize_code(diagnosis.code)
         if not ctx.codes.exists(code):
-            yield Finding(ctx.message(code=dotted(code), release=ctx.codes.release.name),
-                          diagnosis.segment, diagnosis.location)
+            yield Finding(
+                ctx.message(code=dotted(code), release=ctx.codes.release.name),
+                diagnosis.segment,
+                diagnosis.location,
+            )
 
 
 @claim_check("DX002")
@@ -105,8 +108,7 @@ def diagnosis_code_repeated(claim: Claim, ctx: CheckContext) -> Iterator[Finding
             elements = list(sv1.elements)
             elements[7] = sv1.join_components(pointers)
             changes.append(sv1.with_elements(elements))
-    yield Finding(ctx.message(codes=", ".join(repeated)), hi, "HI",
-                  fix=Fix("safe", changes))
+    yield Finding(ctx.message(codes=", ".join(repeated)), hi, "HI", fix=Fix("safe", changes))
 
 
 @claim_check("DX005")
@@ -123,13 +125,20 @@ def diagnosis_qualifier(claim: Claim, ctx: CheckContext) -> Iterator[Finding]:
     wrong = [d for d in diagnoses if d.qualifier != wanted[d.position]]
     if not wrong:
         return
-    icd9 = [d for d in wrong if d.qualifier in ("BK", "BF") and not ctx.codes.exists(
-        normalize_code(d.code))]
+    icd9 = [
+        d
+        for d in wrong
+        if d.qualifier in ("BK", "BF") and not ctx.codes.exists(normalize_code(d.code))
+    ]
     if icd9:
         yield Finding(
-            ctx.message("icd9", codes=", ".join(d.code for d in icd9),
-                        date=service_date.isoformat() if service_date else "?"),
-            hi, icd9[0].location,
+            ctx.message(
+                "icd9",
+                codes=", ".join(d.code for d in icd9),
+                date=service_date.isoformat() if service_date else "?",
+            ),
+            hi,
+            icd9[0].location,
         )
         return
     elements = list(hi.elements)

@@ -53,8 +53,9 @@ def excludes1_pair(claim: Claim, ctx: CheckContext) -> Iterator[Finding]:
 def external_cause_first(claim: Claim, ctx: CheckContext) -> Iterator[Finding]:
     principal = _principal(claim)
     if principal is not None and in_ranges(principal.code, ctx.params["external_cause"]):
-        yield Finding(ctx.message(code=dotted(principal.code)), principal.segment,
-                      principal.location)
+        yield Finding(
+            ctx.message(code=dotted(principal.code)), principal.segment, principal.location
+        )
 
 
 @claim_check("DX008")
@@ -62,8 +63,11 @@ def manifestation_first(claim: Claim, ctx: CheckContext) -> Iterator[Finding]:
     principal = _principal(claim)
     if principal is not None and ctx.codes.is_manifestation(normalize_code(principal.code)):
         code = normalize_code(principal.code)
-        yield Finding(ctx.message(code=dotted(code), title=ctx.codes.title(code) or ""),
-                      principal.segment, principal.location)
+        yield Finding(
+            ctx.message(code=dotted(code), title=ctx.codes.title(code) or ""),
+            principal.segment,
+            principal.location,
+        )
 
 
 @claim_check("DX009")
@@ -79,8 +83,11 @@ def icd10_before_start(claim: Claim, ctx: CheckContext) -> Iterator[Finding]:
     if early is None:
         return
     yield Finding(
-        ctx.message(date=early.isoformat(), start=start.isoformat(),
-                    codes=", ".join(dotted(d.code) for d in sent)),
+        ctx.message(
+            date=early.isoformat(),
+            start=start.isoformat(),
+            codes=", ".join(dotted(d.code) for d in sent),
+        ),
         sent[0].segment,
         f"HI{sent[0].element:02d}-1",
     )
@@ -98,8 +105,11 @@ def unspecified_with_specific_siblings(claim: Claim, ctx: CheckContext) -> Itera
         if not specific:
             continue
         yield Finding(
-            ctx.message(code=dotted(code), title=codes.title(code) or "",
-                        choices=", ".join(dotted(s) for s in specific[:limit])),
+            ctx.message(
+                code=dotted(code),
+                title=codes.title(code) or "",
+                choices=", ".join(dotted(s) for s in specific[:limit]),
+            ),
             diagnosis.segment,
             diagnosis.location,
             suggestions=specific[:limit],

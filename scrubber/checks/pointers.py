@@ -19,8 +19,9 @@ def pointer_to_missing_diagnosis(claim: Claim, ctx: CheckContext) -> Iterator[Fi
         for pointer in line.pointers:
             value = pointer.strip()
             if not value.isdigit() or not 1 <= int(value) <= 12:
-                yield Finding(ctx.message("range", pointer=value, procedure=line.procedure),
-                              sv1, "SV107")
+                yield Finding(
+                    ctx.message("range", pointer=value, procedure=line.procedure), sv1, "SV107"
+                )
             elif int(value) not in positions:
                 yield Finding(
                     ctx.message(pointer=value, procedure=line.procedure, count=len(positions)),

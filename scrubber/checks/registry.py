@@ -40,7 +40,7 @@ class RunContext:
             from scrubber.codesets.icd10cm import load_icd10cm
 
             self._codes = load_icd10cm()
-        return self._codes  # type: ignore[no-any-return]
+        return self._codes
 
 
 @dataclass(slots=True)

@@ -18,10 +18,10 @@ def service_line_numbering(claim: Claim, ctx: CheckContext) -> Iterator[Finding]
             changes.append(lx.with_elements([lx.elements[0], str(expected)]))
     if changes:
         first = changes[0]
+        original = claim.segment(first.number)
         yield Finding(
-            ctx.message("lx", found=claim.segment(first.number).get(1) if claim.segment(
-                first.number) else "", expected=first.get(1)),
-            claim.segment(first.number),
+            ctx.message("lx", found=original.get(1) if original else "", expected=first.get(1)),
+            original,
             "LX01",
             fix=Fix("safe", changes),
             severity="info",

@@ -4,17 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from scrubber.checks.common import dotted, expand_codes, in_ranges, normalize_code
-from scrubber.checks.common import pointed_diagnoses
+from scrubber.checks.common import (
+    dotted,
+    expand_codes,
+    in_ranges,
+    normalize_code,
+    pointed_diagnoses,
+)
 from scrubber.checks.registry import CheckContext, claim_check
 from scrubber.findings import Finding
 from scrubber.model import Claim
 
 
 @claim_check("THR001")
-def therapy_line_without_supporting_diagnosis(
-    claim: Claim, ctx: CheckContext
-) -> Iterator[Finding]:
+def therapy_line_without_supporting_diagnosis(claim: Claim, ctx: CheckContext) -> Iterator[Finding]:
     therapy = expand_codes(ctx.params["therapy_codes"])
     supporting = ctx.params["supporting"]
     for line in claim.lines:
@@ -25,8 +28,9 @@ def therapy_line_without_supporting_diagnosis(
             continue  # PTR001 says what is wrong with the pointers
         if not any(in_ranges(normalize_code(d.code), supporting) for d in pointed):
             yield Finding(
-                ctx.message(procedure=line.procedure,
-                            codes=", ".join(dotted(d.code) for d in pointed)),
+                ctx.message(
+                    procedure=line.procedure, codes=", ".join(dotted(d.code) for d in pointed)
+                ),
                 line.sv1,
                 "SV107",
             )

@@ -73,8 +73,9 @@ def untimed_code_units(claim: Claim, ctx: CheckContext) -> Iterator[Finding]:
         sv1 = line.sv1
         basis = sv1.get(3).strip() if sv1 else ""
         yield Finding(
-            ctx.message(procedure=line.procedure, units=sv1.get(4).strip() if sv1 else "",
-                        basis=basis),
+            ctx.message(
+                procedure=line.procedure, units=sv1.get(4).strip() if sv1 else "", basis=basis
+            ),
             sv1,
             "SV104",
         )

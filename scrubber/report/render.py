@@ -1,4 +1,4 @@
-"""Writes the HTML report from the report head and the claim spool (held first, then fixed, clean)."""
+"""The HTML report from the report head and the claim spool (held, then fixed, then clean)."""
 
 from __future__ import annotations
 

@@ -11,7 +11,7 @@ from typing import Any
 class ClaimSpool:
     def __init__(self) -> None:
         # a private temp file: it holds patient data until the run ends
-        self._file = tempfile.TemporaryFile(mode="w+", encoding="utf-8")
+        self._file = tempfile.TemporaryFile(mode="w+", encoding="utf-8")  # noqa: SIM115
         self.count = 0
 
     def add(self, entry: dict[str, Any]) -> None:

@@ -84,7 +84,7 @@ def _job(row: sqlite3.Row) -> Job:
         id=row["id"],
         name=row["name"],
         sha256=row["sha256"],
-        identity=tuple(identity) if identity else None,  # type: ignore[arg-type]
+        identity=tuple(identity) if identity else None,
         stem=row["stem"],
         kind=row["kind"],
         state=row["state"],
@@ -95,7 +95,7 @@ def _job(row: sqlite3.Row) -> Job:
         exit_status=row["exit_status"],
         counts=json.loads(row["counts"]) if row["counts"] else None,
         outputs=json.loads(row["outputs"]) if row["outputs"] else {},
-        installs=[tuple(i) for i in json.loads(row["installs"])] if row["installs"] else [],  # type: ignore[misc]
+        installs=[tuple(i) for i in json.loads(row["installs"])] if row["installs"] else [],
         input_dest=Path(row["input_dest"]) if row["input_dest"] else None,
         started=row["started"],
         finished=row["finished"],

@@ -5,7 +5,7 @@ Memory holds one 2000B block (a subscriber and its claims) at a time, never the 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -109,7 +109,7 @@ Event = (
 
 @dataclass(slots=True)
 class Trailers:
-    """Which envelopes have their trailer, from a quick first pass (the main pass must know early)."""
+    """Which envelopes have a trailer, from a quick first pass (the main pass must know early)."""
 
     transactions_closed: set[int] = field(default_factory=set)  # ST segment numbers with an SE
     segments: int = 0
@@ -170,10 +170,14 @@ class Reader:
             pending = None
             if segment is None:
                 if gs is not None:
-                    yield Problem("ENV005", "The functional group has no GE trailer: the file is cut off.")
+                    yield Problem(
+                        "ENV005", "The functional group has no GE trailer: the file is cut off."
+                    )
                     yield GroupEnd(None)
                 if isa is not None:
-                    yield Problem("ENV005", "The interchange has no IEA trailer: the file is cut off.")
+                    yield Problem(
+                        "ENV005", "The interchange has no IEA trailer: the file is cut off."
+                    )
                     yield InterchangeEnd(None)
                 return
             sid = segment.id
@@ -198,7 +202,8 @@ class Reader:
                 if isa is None or gs is None:
                     yield Problem(
                         "ENV005",
-                        "A transaction (ST) stands outside a functional group (GS); it was not read.",
+                        "A transaction (ST) stands outside a functional group (GS); "
+                        "it was not read.",
                         segment,
                     )
                     pending = yield from self._skip_transaction(it)
@@ -226,7 +231,7 @@ class Reader:
                     segment,
                 )
 
-    def _skip_transaction(self, it: Iterator[Segment]) -> Iterator[Event]:
+    def _skip_transaction(self, it: Iterator[Segment]) -> Generator[Event, None, Segment | None]:
         # generator returning the segment that ended the skip (to be processed by the caller)
         for segment in it:
             if segment.id == "SE":
@@ -238,7 +243,7 @@ class Reader:
 
     def _transaction(
         self, st: Segment, isa: Segment, gs: Segment, it: Iterator[Segment]
-    ) -> Iterator[Event]:
+    ) -> Generator[Event, None, Segment | None]:
         """Events of one transaction; returns an envelope segment that ended it early, if any."""
         version = st.get(3) or gs.get(8)
         st.loop = "ST"
@@ -288,7 +293,9 @@ class Reader:
 
     _last_end: Segment | None = None
 
-    def _tree(self, header: TransactionHeader, first: Segment | None, it: Iterator[Segment]) -> Iterator[Event]:
+    def _tree(
+        self, header: TransactionHeader, first: Segment | None, it: Iterator[Segment]
+    ) -> Iterator[Event]:
         """The HL tree: billing providers, subscriber blocks with claims. Sets _last_end."""
         tree = _TreeState(header)
         segment = first
@@ -336,16 +343,27 @@ class _TreeState:
         hl_id, parent, code, child = hl.get(1), hl.get(2), hl.get(3), hl.get(4)
         if hl_id != str(self.expected_id):
             self.numbering.append(
-                Problem("HL001", f"HL01 is {hl_id!r} where {self.expected_id} was expected; "
-                        "the outputs are renumbered.", hl, "info")
+                Problem(
+                    "HL001",
+                    f"HL01 is {hl_id!r} where {self.expected_id} was expected; "
+                    "the outputs are renumbered.",
+                    hl,
+                    "info",
+                )
             )
         self.expected_id += 1
         if code == "20":
             hl.loop = "2000A"
             self.level = self.loop = "2000A"
             if parent:
-                self.numbering.append(Problem("HL001", "HL02 of a billing provider (2000A) must "
-                                              "be empty; the outputs drop it.", hl, "info"))
+                self.numbering.append(
+                    Problem(
+                        "HL001",
+                        "HL02 of a billing provider (2000A) must be empty; the outputs drop it.",
+                        hl,
+                        "info",
+                    )
+                )
             self.provider = BillingProvider([hl], hl_id)
             yield ProviderStart(self.provider)
         elif code == "22":
@@ -353,8 +371,13 @@ class _TreeState:
             self.level = self.loop = "2000B"
             problem = self._check_parent(hl, self.provider.hl_id if self.provider else None, "20")
             if self.provider is None:
-                problem = Problem("HL001", "A subscriber (HL*22) comes before any billing provider "
-                                  "(HL*20): the claims under it cannot be placed.", hl, "error")
+                problem = Problem(
+                    "HL001",
+                    "A subscriber (HL*22) comes before any billing provider "
+                    "(HL*20): the claims under it cannot be placed.",
+                    hl,
+                    "error",
+                )
                 self.provider = BillingProvider([], "")
                 yield ProviderStart(self.provider)
             self.block = SubscriberBlock([hl], hl_id=hl_id, provider=self.provider)
@@ -366,8 +389,15 @@ class _TreeState:
             if self.block is None:
                 self._orphan_block()
                 assert self.block is not None
-                self._attach(Problem("HL001", "A patient (HL*23) comes before any subscriber "
-                                     "(HL*22): the claims under it cannot be placed.", hl, "error"))
+                self._attach(
+                    Problem(
+                        "HL001",
+                        "A patient (HL*23) comes before any subscriber "
+                        "(HL*22): the claims under it cannot be placed.",
+                        hl,
+                        "error",
+                    )
+                )
             else:
                 problem = self._check_parent(hl, self.block.hl_id, "22")
                 if problem:
@@ -378,16 +408,30 @@ class _TreeState:
         else:
             hl.loop = "2000?"
             self._orphan_block(hl)
-            self._attach(Problem("HL001", f"HL03 level code {code!r} is not one an 837P uses "
-                                 "(20, 22, 23): the claims under it cannot be placed.", hl, "error"))
+            self._attach(
+                Problem(
+                    "HL001",
+                    f"HL03 level code {code!r} is not one an 837P uses "
+                    "(20, 22, 23): the claims under it cannot be placed.",
+                    hl,
+                    "error",
+                )
+            )
         expected_child = None
         if code == "20":
             expected_child = "1"
         elif code == "23":
             expected_child = "0"
         if expected_child and child != expected_child:
-            self.numbering.append(Problem("HL001", f"HL04 is {child!r} where {expected_child} is "
-                                          "required; the outputs are corrected.", hl, "info"))
+            self.numbering.append(
+                Problem(
+                    "HL001",
+                    f"HL04 is {child!r} where {expected_child} is "
+                    "required; the outputs are corrected.",
+                    hl,
+                    "info",
+                )
+            )
         self.seen_ids[hl_id] = code
 
     def _check_parent(self, hl: Segment, positional: str | None, level: str) -> Problem | None:
@@ -396,10 +440,21 @@ class _TreeState:
             return None
         if parent in self.seen_ids and self.seen_ids[parent] == level:
             # names another real parent than the one it stands under: which is meant is unclear
-            return Problem("HL001", f"HL02 names HL {parent}, but the segment stands under HL "
-                           f"{positional}: the tree is ambiguous.", hl, "error")
-        self.numbering.append(Problem("HL001", f"HL02 is {parent!r} where {positional} was "
-                                      "expected; the outputs are renumbered.", hl, "info"))
+            return Problem(
+                "HL001",
+                f"HL02 names HL {parent}, but the segment stands under HL "
+                f"{positional}: the tree is ambiguous.",
+                hl,
+                "error",
+            )
+        self.numbering.append(
+            Problem(
+                "HL001",
+                f"HL02 is {parent!r} where {positional} was expected; the outputs are renumbered.",
+                hl,
+                "info",
+            )
+        )
         return None
 
     def _orphan_block(self, hl: Segment | None = None) -> None:
@@ -422,8 +477,14 @@ class _TreeState:
     def open_claim(self, clm: Segment) -> Iterator[Event]:
         if self.block is None:
             self._orphan_block()
-            self._attach(Problem("HL001", "A claim (CLM) stands outside any subscriber (HL*22): "
-                                 "it cannot be placed.", clm, "error"))
+            self._attach(
+                Problem(
+                    "HL001",
+                    "A claim (CLM) stands outside any subscriber (HL*22): it cannot be placed.",
+                    clm,
+                    "error",
+                )
+            )
         assert self.block is not None and self.provider is not None
         clm.loop = self.loop = "2300"
         self.claim = Claim([clm], self.header, self.provider, self.block, self.patient)

@@ -61,6 +61,13 @@ RANK_CONTENT = 2  # element and segment content against the map
 
 @dataclass(frozen=True, slots=True)
 class Tr3Error:
+    """One error pyx12 raised, on the segment where it raised it.
+
+    A missing segment or loop (code "3") sits on the segment at which pyx12 noticed the gap,
+    while segment_id and loop_id name what is missing. A trailer missing at the end of the
+    file (SE, GE, IEA) sits on the ST, GS or ISA it should have closed.
+    """
+
     segment_number: int  # same numbering as tokens.iter_segments (file-wide, ISA=1)
     segment_id: str  # e.g. "HI"
     loop_id: str | None  # pyx12's loop id where known, e.g. "2300", "2010AA", "ISA_LOOP"
@@ -170,7 +177,7 @@ class _Normalized:
                 self.delimiters = raw.delimiters
                 term = raw.delimiters.segment
                 self.ending = term if term in "\r\n" else term + "\n"
-            if raw.delimiters != source:
+            if raw.delimiters is not source:
                 source = raw.delimiters
                 table = None if source == self.delimiters else _translation(source, self.delimiters)
             text = raw.text if table is None else raw.text.translate(table)

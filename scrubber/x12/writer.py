@@ -1,4 +1,4 @@
-"""Write claims to a clean or held 837: the input's envelopes, the HL tree rebuilt, counts recounted.
+"""Write claims to a clean or held 837: input envelopes, HL tree rebuilt, counts recounted.
 
 Segments nobody changed are written back exactly as read. The file is written under a temporary
 name (mode 0600) and only renamed into place by commit(), so a failed run leaves nothing partial.
@@ -82,8 +82,9 @@ class Output837:
         st = self._header.st
         self._segments_in_transaction += 1
         suffix = self.trailer_suffixes.get(st.number, st.suffix)
-        se = Segment(["SE", str(self._segments_in_transaction), st.get(2)], suffix,
-                     0, st.delimiters, "SE")
+        se = Segment(
+            ["SE", str(self._segments_in_transaction), st.get(2)], suffix, 0, st.delimiters, "SE"
+        )
         assert self._out is not None
         self._out.write(se.render())
         self._header = None
@@ -139,8 +140,9 @@ class Output837:
         segments = block.segments
         if segments and segments[0].id == "HL":
             has_patients = any(c.patient is not None for c in claims)
-            subscriber_hl = self._hl(segments[0], self._provider_hl, "22",
-                                     "1" if has_patients else "0")
+            subscriber_hl = self._hl(
+                segments[0], self._provider_hl, "22", "1" if has_patients else "0"
+            )
             segments = segments[1:]
         for segment in segments:
             self._write(segment)

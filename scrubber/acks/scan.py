@@ -1,0 +1,583 @@
+"""One pass over the file's segments for the acknowledgments: its envelopes and what is wrong
+with them, and each TR3 error placed in its transaction.
+
+The envelope checks (ISA contents, control numbers and counts of every trailer, missing
+trailers, unsupported groups and transactions) are made here, not taken from pyx12, so that they
+hold with TR3 validation switched off. TR3 errors (pyx12's map walk, scrubber.x12.tr3) are placed
+by their file-wide segment number: the position in the transaction (ST = 1) for IK302, and the
+CLM01 of the claim whose loops hold the segment for the CTX business-unit context.
+
+Memory holds the envelope outline and the errors, not the segments.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Literal
+
+from scrubber.x12.reader import PROFESSIONAL_VERSIONS
+from scrubber.x12.tokens import BOM, WHITESPACE, Delimiters, NotX12Error, iter_segments
+from scrubber.x12.tr3 import Tr3Error
+
+Severity = Literal["error", "warning", "info"]
+
+ID_QUALIFIERS = frozenset({"01", "14", "20", "27", "28", "29", "30", "33", "ZZ"})  # I05
+AUTHORIZATION_QUALIFIERS = frozenset({"00", "01", "02", "03", "04", "05", "06"})  # I01
+SECURITY_QUALIFIERS = frozenset({"00", "01"})  # I03
+USAGE_INDICATORS = frozenset({"I", "P", "T"})  # I14
+CONTROL_VERSION = "00501"
+
+# IK304 and IK403 codes of 005010X231A1
+IK3_CODES = frozenset({"1", "2", "3", "4", "5", "6", "7", "8", "I4", "I6", "I7", "I8", "I9"})
+IK4_CODES = frozenset(
+    {"1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "12", "13"}
+    | {"I10", "I11", "I12", "I13", "I6", "I9"}
+)
+
+# TA105 note code for a bad ISA element, by element position (as pyx12's 999 writer maps them)
+ISA_NOTE_CODES = {
+    1: "010", 2: "011", 3: "012", 4: "013", 5: "005", 6: "006", 7: "007", 8: "008",
+    9: "014", 10: "015", 11: "016", 12: "017", 13: "018", 14: "019", 15: "020", 16: "027",
+}  # fmt: skip
+IEA_NOTE_CODES = {1: "021", 2: "018"}
+
+_SEGMENT_ID = re.compile(r"^[A-Z][A-Z0-9]{1,2}$")
+
+
+@dataclass(slots=True)
+class PlacedError:
+    """A TR3 error as the 999 reports it (IK3, and IK4 when an element is known)."""
+
+    segment_id: str
+    position: int  # IK302: position in the transaction, ST = 1
+    loop_id: str | None  # IK303 (at most 4 characters)
+    segment_code: str  # IK304
+    element_position: int | None = None  # IK401-1
+    component_position: int | None = None  # IK401-2
+    element_code: str | None = None  # IK403
+    claim_id: str | None = None  # CTX*CLM01 business unit
+    severity: Severity = "error"
+    message: str = ""
+    segment_id_raw: str = ""  # as pyx12 named it (to look up the data element number)
+
+
+@dataclass(slots=True)
+class TransactionScan:
+    st_number: int  # file-wide segment number of the ST
+    st01: str
+    st02: str
+    st03: str
+    segments: int = 1  # ST..SE counted so far
+    se_number: int | None = None
+    codes: list[str] = field(default_factory=list)  # IK502.. syntax error codes
+    errors: list[PlacedError] = field(default_factory=list)
+    unsupported: bool = False  # not an 837P: IK501 R
+
+    @property
+    def ack_code(self) -> str:
+        """IK501: A accepted, E accepted with errors noted, R rejected."""
+        if self.unsupported or self.codes or any(e.severity == "error" for e in self.errors):
+            return "R"
+        return "E" if self.errors else "A"
+
+    @property
+    def accepted(self) -> bool:
+        return self.ack_code != "R"
+
+    def syntax_codes(self) -> list[str]:
+        codes = list(self.codes)
+        if self.errors and "5" not in codes:
+            codes.append("5")
+        return codes[:5]
+
+
+@dataclass(slots=True)
+class GroupScan:
+    gs: list[str]  # elements, gs[0] == "GS"
+    gs_number: int
+    transactions: list[TransactionScan] = field(default_factory=list)
+    ge: list[str] | None = None
+    codes: list[str] = field(default_factory=list)  # AK905.. codes
+
+    def element(self, position: int) -> str:
+        return self.gs[position].strip() if position < len(self.gs) else ""
+
+    @property
+    def control_number(self) -> str:
+        return self.element(6)
+
+    @property
+    def version(self) -> str:
+        return self.element(8)
+
+    @property
+    def accepted_count(self) -> int:
+        if self.codes:
+            return 0
+        return sum(1 for t in self.transactions if t.accepted)
+
+    @property
+    def ack_code(self) -> str:
+        """AK901: A, E (all accepted, some with errors), P (some rejected), R."""
+        if self.codes or not self.transactions:
+            return "R"
+        accepted = self.accepted_count
+        if accepted == 0:
+            return "R"
+        if accepted < len(self.transactions):
+            return "P"
+        return "E" if any(t.ack_code == "E" for t in self.transactions) else "A"
+
+    def included_count(self) -> int:
+        """AK902: GE01 as the sender counted, or the count when GE01 is missing or not a number."""
+        if self.ge is not None and len(self.ge) > 1 and self.ge[1].strip().isdigit():
+            return int(self.ge[1].strip())
+        return len(self.transactions)
+
+
+@dataclass(slots=True)
+class InterchangeScan:
+    isa: list[str]  # 17 elements, isa[0] == "ISA" (as read: fixed-width values unstripped)
+    delimiters: Delimiters
+    isa_number: int
+    groups: list[GroupScan] = field(default_factory=list)
+    iea: list[str] | None = None
+    note_codes: list[str] = field(default_factory=list)  # TA105 candidates, the first is used
+
+    def element(self, position: int) -> str:
+        return self.isa[position] if position < len(self.isa) else ""
+
+    @property
+    def rejected(self) -> bool:
+        """TA104 R: the interchange envelope itself is in error; nothing in it is processed."""
+        return bool(self.note_codes)
+
+    @property
+    def note_code(self) -> str:
+        return self.note_codes[0] if self.note_codes else "000"
+
+
+@dataclass(slots=True)
+class FileScan:
+    interchanges: list[InterchangeScan] = field(default_factory=list)
+
+    def transactions(self) -> Iterator[tuple[InterchangeScan, GroupScan, TransactionScan]]:
+        for interchange in self.interchanges:
+            for group in interchange.groups:
+                for transaction in group.transactions:
+                    yield interchange, group, transaction
+
+    def accepted_transactions(self) -> set[int]:
+        """ST segment numbers of the transactions the acknowledgments accept."""
+        return {
+            t.st_number
+            for i, g, t in self.transactions()
+            if not i.rejected and not g.codes and t.accepted
+        }
+
+
+# --------------------------------------------------------------------------------------------
+# ISA checks
+
+
+def _valid_date(value: str, pattern: str) -> bool:
+    try:
+        datetime.strptime(value, pattern)
+    except ValueError:
+        return False
+    return True
+
+
+def isa_note_codes(isa: list[str], delimiters: Delimiters) -> list[str]:
+    """TA105 note codes for an ISA whose elements are `isa` (isa[0] == "ISA"), in element order."""
+    codes: list[str] = []
+
+    def bad(position: int, code: str | None = None) -> None:
+        codes.append(code or ISA_NOTE_CODES[position])
+
+    if len(isa) != 17:
+        return ["022"]
+    if isa[1] not in AUTHORIZATION_QUALIFIERS:
+        bad(1)
+    if len(isa[2]) != 10:
+        bad(2)
+    if isa[3] not in SECURITY_QUALIFIERS:
+        bad(3)
+    if len(isa[4]) != 10:
+        bad(4)
+    if isa[5] not in ID_QUALIFIERS:
+        bad(5)
+    if len(isa[6]) != 15 or not isa[6].strip():
+        bad(6)
+    if isa[7] not in ID_QUALIFIERS:
+        bad(7)
+    if len(isa[8]) != 15 or not isa[8].strip():
+        bad(8)
+    if not (len(isa[9]) == 6 and isa[9].isdigit() and _valid_date(isa[9], "%y%m%d")):
+        bad(9)
+    if not (len(isa[10]) == 4 and isa[10].isdigit() and _valid_date(isa[10], "%H%M")):
+        bad(10)
+    others = {delimiters.element, delimiters.component, delimiters.segment}
+    if len(isa[11]) != 1 or isa[11].isalnum() or isa[11] == " " or isa[11] in others:
+        bad(11)
+    if isa[12] != CONTROL_VERSION:
+        bad(12, "003" if len(isa[12]) == 5 and isa[12].isdigit() else "017")
+    if not (len(isa[13]) == 9 and isa[13].isdigit()):
+        bad(13)
+    if isa[14] not in ("0", "1"):
+        bad(14)
+    if isa[15] not in USAGE_INDICATORS:
+        bad(15)
+    component = isa[16][:1]
+    if (
+        len(isa[16]) != 1
+        or component.isalnum()
+        or component == " "
+        or component in (delimiters.element, delimiters.segment)
+    ):
+        bad(16)
+    return codes
+
+
+def read_broken_isa(path: Path) -> tuple[list[str], Delimiters] | None:
+    """The elements and delimiters of an ISA the tokenizer refuses (not 106 characters, e.g. a
+    sender id that is too short), when it can still be split into its 16 elements."""
+    with path.open("rb") as stream:
+        head = stream.read(1024).decode("utf-8", "replace")
+    head = head.removeprefix(BOM).lstrip(WHITESPACE)
+    if not head.startswith("ISA") or len(head) < 4:
+        return None
+    element = head[3]
+    if element.isalnum() or element in WHITESPACE:
+        return None
+    parts = head.split(element, 16)
+    if len(parts) != 17 or len(parts[16]) < 2:
+        return None
+    component, terminator = parts[16][0], parts[16][1]
+    if terminator.isalnum() or terminator == " ":
+        return None
+    repetition = parts[11][:1] or "^"
+    elements = parts[:16] + [component]
+    return elements, Delimiters(element, component, repetition, terminator)
+
+
+# --------------------------------------------------------------------------------------------
+# TR3 errors as 999 errors
+
+
+def _element_code_from_message(message: str) -> str | None:
+    """IK403 for a segment-level content error pyx12 raised without an element node."""
+    if message.startswith("Too many sub-elements"):
+        return "13"
+    if message.startswith("Too many elements"):
+        return "3"
+    if "At most one of" in message:
+        return "10"
+    if message.startswith("Syntax Error"):
+        return "2"
+    return None
+
+
+def _loop_code(loop_id: str | None) -> str | None:
+    """IK303 (AN 1-4): the TR3 loop number, e.g. 2010 for 2010AA; none for envelope loops."""
+    if loop_id and loop_id[:4].isdigit():
+        return loop_id[:4]
+    return None
+
+
+def _codes_for(error: Tr3Error) -> tuple[str, str | None, int | None, int | None]:
+    """(IK304, IK403, element position, component position) for a segment/element error."""
+    code = error.code
+    position, component = error.element_position, error.component_position
+    if error.level == "element":
+        return "8", (code if code in IK4_CODES else "7"), position, component
+    if code in ("HL1", "LX"):  # HL01 / LX01 out of sequence
+        return "8", "7", 1, None
+    if code == "HL2":  # HL02 names no parent
+        return "8", "7", 2, None
+    if code == "SEG1":  # trailing element separators
+        return "8", None, None, None
+    if code == "8" and position is not None:
+        return "8", _element_code_from_message(error.message), position, component
+    return (code if code in IK3_CODES else "8"), None, None, None
+
+
+@dataclass(slots=True)
+class _Open:
+    interchange: InterchangeScan | None = None
+    group: GroupScan | None = None
+    transaction: TransactionScan | None = None
+    claim_id: str | None = None
+
+
+class Scanner:
+    """Builds a FileScan from the file's segments and its TR3 errors."""
+
+    def __init__(
+        self,
+        errors: Iterable[Tr3Error],
+        *,
+        claim_severity: Severity | None = "error",
+        other_severity: Severity | None = "error",
+    ) -> None:
+        """`claim_severity` / `other_severity`: what a TR3 error inside a claim's loops (IG001) or
+        outside them (IG002) counts as; None when that edit is switched off (not reported)."""
+        self.errors = sorted(errors, key=lambda e: e.segment_number)
+        self.claim_severity = claim_severity
+        self.other_severity = other_severity
+        self.scan = FileScan()
+        self.open = _Open()
+        self._isa_numbers: set[str] = set()
+        self._next_error = 0
+
+    def run(self, path: Path) -> FileScan:
+        try:
+            with path.open("rb") as stream:
+                for raw in iter_segments(stream):
+                    elements = raw.text.split(raw.delimiters.element)
+                    self._segment(raw.number, elements, raw.delimiters)
+        except NotX12Error as error:
+            self._unreadable(path, error)
+        self._end()
+        return self.scan
+
+    # -- envelopes
+    def _segment(self, number: int, elements: list[str], delimiters: Delimiters) -> None:
+        seg_id = elements[0].strip()
+        o = self.open
+        if o.transaction is not None and seg_id not in ("ISA", "GS", "GE", "IEA", "ST"):
+            o.transaction.segments += 1
+        if seg_id == "ISA":
+            self._close_interchange(missing_trailer=True)
+            interchange = InterchangeScan(elements, delimiters, number)
+            interchange.note_codes = isa_note_codes(elements, delimiters)
+            control = elements[13] if len(elements) > 13 else ""
+            if control in self._isa_numbers and "025" not in interchange.note_codes:
+                interchange.note_codes.append("025")
+            self._isa_numbers.add(control)
+            self.scan.interchanges.append(interchange)
+            o.interchange = interchange
+        elif o.interchange is None:
+            self._stray()
+        elif seg_id == "GS":
+            self._close_group(missing_trailer=True)
+            group = GroupScan(elements, number)
+            if any(g.control_number == group.control_number for g in o.interchange.groups):
+                group.codes.append("19")
+            control = group.control_number
+            if not (control.isdigit() and 1 <= len(control) <= 9):
+                group.codes.append("6")
+            if group.element(1) != "HC":
+                group.codes.append("1")
+            elif group.version not in PROFESSIONAL_VERSIONS:
+                group.codes.append("2")
+            o.interchange.groups.append(group)
+            o.group = group
+        elif seg_id == "GE" and o.group is None:
+            self._stray()
+        elif seg_id == "GE":
+            assert o.group is not None
+            self._close_transaction(missing_trailer=True)
+            group = o.group
+            group.ge = elements
+            counted = len(group.transactions)
+            if (elements[1].strip() if len(elements) > 1 else "") != str(counted):
+                group.codes.append("5")
+            if (elements[2].strip() if len(elements) > 2 else "") != group.control_number:
+                group.codes.append("4")
+            o.group = None
+        elif seg_id == "IEA":
+            self._close_group(missing_trailer=True)
+            interchange = o.interchange
+            interchange.iea = elements
+            if (elements[2].strip() if len(elements) > 2 else "") != interchange.element(13):
+                interchange.note_codes.append("001")
+            if (elements[1].strip() if len(elements) > 1 else "") != str(len(interchange.groups)):
+                interchange.note_codes.append("021")
+            if not interchange.groups:
+                interchange.note_codes.append("024")
+            o.interchange = None
+        elif o.group is None:
+            self._stray()
+        elif seg_id == "ST":
+            self._close_transaction(missing_trailer=True)
+            get = lambda i: elements[i].strip() if len(elements) > i else ""  # noqa: E731
+            transaction = TransactionScan(number, get(1), get(2), get(3))
+            version = transaction.st03 or o.group.version
+            if transaction.st01 != "837":
+                transaction.unsupported = True
+                transaction.codes.append("1")
+            elif version not in PROFESSIONAL_VERSIONS:
+                transaction.unsupported = True
+                transaction.codes.append("I6")
+            if not (4 <= len(transaction.st02) <= 9):
+                transaction.codes.append("7")
+            elif any(t.st02 == transaction.st02 for t in o.group.transactions):
+                transaction.codes.append("23")
+            o.group.transactions.append(transaction)
+            o.transaction = transaction
+            o.claim_id = None
+        elif o.transaction is None:
+            self._stray()
+        elif seg_id == "SE":
+            transaction = o.transaction
+            transaction.se_number = number
+            if (elements[1].strip() if len(elements) > 1 else "") != str(transaction.segments):
+                transaction.codes.append("4")
+            if (elements[2].strip() if len(elements) > 2 else "") != transaction.st02:
+                transaction.codes.append("3")
+            self._place_errors(number)  # errors on the SE belong to the transaction it closes
+            o.transaction = None
+            o.claim_id = None
+        elif seg_id == "HL":
+            o.claim_id = None
+        elif seg_id == "CLM":
+            o.claim_id = elements[1] if len(elements) > 1 else ""
+        self._place_errors(number)
+
+    def _stray(self) -> None:
+        """A segment outside the envelope it needs (e.g. after the IEA): the interchange's
+        control structure is wrong."""
+        target = self.open.interchange or (
+            self.scan.interchanges[-1] if self.scan.interchanges else None
+        )
+        if target is not None and "022" not in target.note_codes:
+            target.note_codes.append("022")
+
+    def _close_transaction(self, *, missing_trailer: bool) -> None:
+        transaction = self.open.transaction
+        if transaction is not None and missing_trailer and transaction.se_number is None:
+            transaction.codes.append("2")
+        self.open.transaction = None
+        self.open.claim_id = None
+
+    def _close_group(self, *, missing_trailer: bool) -> None:
+        self._close_transaction(missing_trailer=missing_trailer)
+        group = self.open.group
+        if group is not None and missing_trailer and group.ge is None:
+            group.codes.append("3")
+        self.open.group = None
+
+    def _close_interchange(self, *, missing_trailer: bool) -> None:
+        self._close_group(missing_trailer=missing_trailer)
+        interchange = self.open.interchange
+        if interchange is not None and missing_trailer and interchange.iea is None:
+            interchange.note_codes.append("023")
+        self.open.interchange = None
+
+    def _end(self) -> None:
+        self._close_interchange(missing_trailer=True)
+        self._place_errors(None)
+
+    def _unreadable(self, path: Path, error: NotX12Error) -> None:
+        """The tokenizer stopped at an ISA it cannot read. When that ISA can still be split into
+        its elements, its interchange is answered with a TA1."""
+        self._close_interchange(missing_trailer=True)
+        if error.segment_number > 1:
+            # a later interchange's ISA: report it on the interchange before (if any) as an
+            # invalid control structure; nothing after it can be read
+            if self.scan.interchanges and "022" not in self.scan.interchanges[-1].note_codes:
+                self.scan.interchanges[-1].note_codes.append("022")
+            return
+        broken = read_broken_isa(path)
+        if broken is None:
+            return
+        elements, delimiters = broken
+        interchange = InterchangeScan(elements, delimiters, 1)
+        interchange.note_codes = isa_note_codes(elements, delimiters) or ["022"]
+        self.scan.interchanges.append(interchange)
+
+    # -- TR3 errors
+    def _place_errors(self, number: int | None) -> None:
+        """Place every TR3 error on segments up to `number` (all of them when None)."""
+        errors = self.errors
+        while self._next_error < len(errors) and (
+            number is None or errors[self._next_error].segment_number <= number
+        ):
+            error = errors[self._next_error]
+            self._next_error += 1
+            if error.segment_number == number or number is None:
+                self._place(error)
+            # an error on a segment the scan has passed without placing it (cannot happen with
+            # the same tokenizer) is dropped
+
+    def _place(self, error: Tr3Error) -> None:
+        if error.level in ("interchange", "group", "transaction"):
+            return  # the envelope checks above make these
+        o = self.open
+        seg_id = error.segment_id
+        if seg_id == "ISA" and o.interchange is not None:
+            code = ISA_NOTE_CODES.get(error.element_position or 0, "022")
+            if code not in o.interchange.note_codes:
+                o.interchange.note_codes.append(code)
+            return
+        if seg_id == "IEA":
+            target = self.scan.interchanges[-1] if self.scan.interchanges else None
+            code = IEA_NOTE_CODES.get(error.element_position or 0, "022")
+            if target is not None and code not in target.note_codes:
+                target.note_codes.append(code)
+            return
+        if seg_id in ("GS", "GE"):
+            group = o.group or (
+                o.interchange.groups[-1] if o.interchange and o.interchange.groups else None
+            )
+            if group is not None:
+                if seg_id == "GS":
+                    code = {6: "6", 8: "2"}.get(error.element_position or 0, "1")
+                else:
+                    code = {1: "5", 2: "4"}.get(error.element_position or 0, "1")
+                if code not in group.codes:
+                    group.codes.append(code)
+            return
+        transaction = o.transaction
+        if transaction is None:
+            # on the SE itself (the transaction was just closed) or outside any transaction
+            group = o.group
+            if group is None or not group.transactions:
+                return
+            transaction = group.transactions[-1]
+            if transaction.se_number != error.segment_number:
+                return  # outside any transaction: the reader reports the stray segment
+        in_claim = o.claim_id is not None and error.segment_id != "SE"
+        severity = self.claim_severity if in_claim else self.other_severity
+        if severity is None:
+            return  # IG001 / IG002 switched off by the profile
+        segment_code, element_code, element, component = _codes_for(error)
+        shown_id = seg_id if _SEGMENT_ID.match(seg_id) else ""
+        if not shown_id:
+            # no valid segment id to name in IK301 (e.g. an empty segment): the transaction
+            # is still rejected, with IK502 code 5
+            if severity == "error" and "5" not in transaction.codes:
+                transaction.codes.append("5")
+            return
+        transaction.errors.append(
+            PlacedError(
+                segment_id=shown_id,
+                position=error.segment_number - transaction.st_number + 1,
+                loop_id=_loop_code(error.loop_id),
+                segment_code=segment_code,
+                element_position=element,
+                component_position=component,
+                element_code=element_code if element is not None else None,
+                claim_id=o.claim_id if in_claim else None,
+                severity=severity,
+                message=error.message,
+                segment_id_raw=seg_id,
+            )
+        )
+
+
+def scan_file(
+    path: Path,
+    errors: Iterable[Tr3Error] = (),
+    *,
+    claim_severity: Severity | None = "error",
+    other_severity: Severity | None = "error",
+) -> FileScan:
+    """The envelope outline of `path` with its problems and the TR3 `errors` placed in it."""
+    scanner = Scanner(errors, claim_severity=claim_severity, other_severity=other_severity)
+    return scanner.run(Path(path))

@@ -1,0 +1,132 @@
+"""`scrub837 watch`: the command line of the drop-folder service (scrubber/watch/).
+
+Registered on the main group with ``main.add_command(watch)``.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from scrubber.api import EXIT_USAGE
+
+_DIR = click.Path(path_type=Path, file_okay=False)
+
+
+@click.command("watch", context_settings={"help_option_names": ["-h", "--help"]})
+@click.argument("inbox", type=click.Path(path_type=Path, file_okay=False, exists=True))
+@click.option("--out", "out", type=_DIR, required=True, help="Folder for the clean 837s.")
+@click.option("--held", type=_DIR, help="Folder for the held 837s (default: OUT/held).")
+@click.option("--reports", type=_DIR, help="Folder for the reports (default: OUT/reports).")
+@click.option("--archive", type=_DIR, help="Where processed inputs go (default: STATE/archive).")
+@click.option(
+    "--failed",
+    type=_DIR,
+    help="Where rejected and unprocessable inputs go, each with its report "
+    "(default: STATE/failed).",
+)
+@click.option(
+    "--settle",
+    type=click.FloatRange(min=0),
+    default=10.0,
+    show_default=True,
+    help="Seconds a file's size and mtime must stay unchanged before it is scrubbed.",
+)
+@click.option(
+    "--poll",
+    type=click.FloatRange(min=0.05),
+    default=2.0,
+    show_default=True,
+    help="Seconds between rescans of the inbox (file events also wake the watcher).",
+)
+@click.option(
+    "--incomplete-wait",
+    type=click.FloatRange(min=0),
+    default=300.0,
+    show_default=True,
+    help="Seconds a settled X12 file that does not end with IEA waits for the rest of its "
+    "upload before it is scrubbed (and rejected as truncated).",
+)
+@click.option(
+    "--state",
+    type=_DIR,
+    help="Folder for the journal and work files (default: INBOX/.scrub837).",
+)
+@click.option(
+    "--log",
+    "log_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Append JSON-lines log here (default: stderr).",
+)
+@click.option("--once", is_flag=True, help="Process what is in the inbox, then exit (for cron).")
+@click.option("--no-tr3", is_flag=True, help="Skip pyx12's TR3 validation (much faster).")
+@click.option(
+    "--jobs",
+    type=click.IntRange(1, 64),
+    default=1,
+    show_default=True,
+    help="Processes for TR3 validation.",
+)
+@click.option("--profile", default="default", show_default=True, help="Payer profile.")
+@click.option("--mask-phi", is_flag=True, help="Mask names, member ids and birth dates in reports.")
+def watch(
+    inbox: Path,
+    out: Path,
+    held: Path | None,
+    reports: Path | None,
+    archive: Path | None,
+    failed: Path | None,
+    settle: float,
+    poll: float,
+    incomplete_wait: float,
+    state: Path | None,
+    log_file: Path | None,
+    once: bool,
+    no_tr3: bool,
+    jobs: int,
+    profile: str,
+    mask_phi: bool,
+) -> None:
+    """Watch INBOX (an SFTP drop folder) and scrub each file once its upload is complete.
+
+    \b
+    Clean 837s go to --out, held ones to --held, reports to --reports; only then is
+    the input moved to --archive (or to --failed, with its report, when rejected).
+    A journal in --state makes it exactly once: a re-upload of the same bytes is a
+    logged no-op, and a crash followed by a restart neither loses nor duplicates.
+    Logs are JSON lines without patient data. SIGTERM finishes the file in hand,
+    then exits 0.
+    """
+    from scrubber.watch.service import ConfigError, WatchConfig, Watcher
+
+    config = WatchConfig(
+        inbox=inbox,
+        out=out,
+        held=held,
+        reports=reports,
+        archive=archive,
+        failed=failed,
+        state=state,
+        log=log_file,
+        settle=settle,
+        poll=poll,
+        incomplete_wait=incomplete_wait,
+        once=once,
+        tr3=not no_tr3,
+        profile=profile,
+        mask_phi=mask_phi,
+        jobs=jobs,
+    )
+    try:
+        watcher = Watcher(config)
+        status = watcher.run()
+    except ConfigError as error:
+        click.echo(f"scrub837 watch: {error}", err=True)
+        sys.exit(EXIT_USAGE)
+    sys.exit(status)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    watch()
