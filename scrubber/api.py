@@ -17,6 +17,7 @@ from scrubber import __version__
 from scrubber.catalogue import load_profile
 from scrubber.checks import RunContext
 from scrubber.engine import Engine
+from scrubber.ncci import load_ptp
 from scrubber.pipeline import FileRun
 from scrubber.x12.tokens import NotX12Error
 
@@ -44,6 +45,7 @@ class ScrubOptions:
     run_date: date | None = None
     mode: str = "scrub"  # "validate": no corrections written, envelope problems are errors
     html: bool = True
+    ncci: Path | None = None  # a CMS quarterly practitioner PTP file for THR005
 
 
 @dataclass(slots=True)
@@ -76,6 +78,8 @@ def scrub(path: Path, options: ScrubOptions | None = None) -> ScrubResult:
     path = Path(path)
     profile = load_profile(options.profile)
     run = RunContext(run_date=options.run_date or date.today(), mode=options.mode)
+    if options.ncci is not None:
+        run.notes["ncci"] = load_ptp(options.ncci)
     engine = Engine(
         profile,
         run,

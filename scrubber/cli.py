@@ -11,6 +11,7 @@ import click
 from scrubber import __version__
 from scrubber.api import EXIT_INTERNAL, ScrubOptions, scrub
 from scrubber.catalogue import CatalogueError, load_catalogue
+from scrubber.ncci import NcciError
 
 log = logging.getLogger("scrub837")
 
@@ -58,6 +59,11 @@ def main() -> None:
 )
 @click.option("--mask-phi", is_flag=True, help="Mask names, member ids and birth dates in reports.")
 @click.option(
+    "--ncci",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    help="CMS quarterly practitioner PTP file (tab-delimited or zip) for THR005.",
+)
+@click.option(
     "--run-date",
     type=click.DateTime(formats=["%Y-%m-%d"]),
     help="Judge dates as of this day (default: today).",
@@ -73,6 +79,7 @@ def scrub_command(
     profile: str,
     mask_phi: bool,
     run_date: object,
+    ncci: Path | None,
 ) -> None:
     """Scrub claim FILES: write NAME.clean.837, NAME.held.837 and NAME.report.html/.json.
 
@@ -95,12 +102,13 @@ def scrub_command(
         profile=profile,
         mask_phi=mask_phi,
         run_date=run_date.date() if hasattr(run_date, "date") else None,
+        ncci=ncci,
     )
     worst = 0
     for path in files:
         try:
             result = scrub(path, options)
-        except CatalogueError as error:
+        except (CatalogueError, NcciError) as error:
             raise click.UsageError(str(error)) from error
         except Exception as error:  # an internal error: short message, no traceback
             log.error("internal error on %s: %s", path.name, type(error).__name__)

@@ -5,13 +5,11 @@ from __future__ import annotations
 import zipfile
 from datetime import date
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-import scrubber.api as api
 from scrubber.catalogue import load_catalogue
-from scrubber.ncci import NcciError, PtpTable, load_ptp, table_from_params
+from scrubber.ncci import NcciError, load_ptp, table_from_params
 from tests.helpers import fires, wrap
 
 # The CMS layout: notices and titles first; a "* = in existence prior to 1996" column between
@@ -86,17 +84,6 @@ def test_data_table_from_catalogue() -> None:
     assert all(e.unverified for edits in table.edits.values() for e in edits)
 
 
-def _with_table(monkeypatch: pytest.MonkeyPatch, table: PtpTable) -> None:
-    """Put a loaded table in the run's notes, as --ncci FILE will."""
-    real = api.RunContext
-
-    def make(**kwargs: Any) -> Any:
-        notes = {**kwargs.pop("notes", {}), "ncci": table}
-        return real(**kwargs, notes=notes)
-
-    monkeypatch.setattr(api, "RunContext", make)
-
-
 def lines(first: str, second: str) -> str:
     return (
         f"CLM*P1*200***11:B:1*Y*A*Y*Y~HI*ABK:M5450~LX*1~{first}DTP*472*D8*20260410~"
@@ -104,24 +91,24 @@ def lines(first: str, second: str) -> str:
     )
 
 
-def test_thr005_uses_the_loaded_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    _with_table(monkeypatch, load_ptp(write(tmp_path, CMS_FILE + "\n" + BARE_FILE)))
+def test_thr005_uses_the_loaded_file(tmp_path: Path) -> None:
+    ptp = write(tmp_path, CMS_FILE + "\n" + BARE_FILE)  # as --ncci FILE
     run_date = date(2026, 4, 15)
     # a pair only the file knows
     text = wrap(lines("SV1*HC:97110:GP*100*UN*1***1~", "SV1*HC:97112:GP*100*UN*1***1~"))
-    [finding] = fires(tmp_path / "a", "THR005", text, run_date=run_date)
+    [finding] = fires(tmp_path / "a", "THR005", text, run_date=run_date, ncci=ptp)
     assert "97112" in finding["message"] and "ptp.txt" in finding["message"]
     # verified (file) pairs want the modifier on the column-2 code, not on column 1
     text = wrap(lines("SV1*HC:97110:GP:59*100*UN*1***1~", "SV1*HC:97112:GP*100*UN*1***1~"))
-    assert fires(tmp_path / "b", "THR005", text, run_date=run_date)
+    assert fires(tmp_path / "b", "THR005", text, run_date=run_date, ncci=ptp)
     text = wrap(lines("SV1*HC:97110:GP*100*UN*1***1~", "SV1*HC:97112:GP:XU*100*UN*1***1~"))
-    assert not fires(tmp_path / "c", "THR005", text, run_date=run_date)
+    assert not fires(tmp_path / "c", "THR005", text, run_date=run_date, ncci=ptp)
     # the file replaces the data table: 97161 with 97140 is not in it
     text = wrap(lines("SV1*HC:97161:GP*100*UN*1***1~", "SV1*HC:97140:GP*100*UN*1***1~"))
-    assert not fires(tmp_path / "d", "THR005", text, run_date=run_date)
+    assert not fires(tmp_path / "d", "THR005", text, run_date=run_date, ncci=ptp)
     # modifier indicator 0: a modifier does not help
     text = wrap(lines("SV1*HC:97164:GP*100*UN*1***1~", "SV1*HC:97530:GP:59*100*UN*1***1~"))
-    [finding] = fires(tmp_path / "e", "THR005", text, run_date=run_date)
+    [finding] = fires(tmp_path / "e", "THR005", text, run_date=run_date, ncci=ptp)
     assert "indicator is 0" in finding["message"]
 
 

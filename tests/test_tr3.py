@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import collections
 import functools
 import io
+import logging
+import re
 import threading
 from pathlib import Path
 
 import pytest
+import pyx12.params
+import pyx12.x12n_document
 
 from scrubber.x12.tokens import iter_segments
 from scrubber.x12.tr3 import (
@@ -82,6 +87,40 @@ def test_known_bad_file_gets_its_errors_on_pyx12s_line_numbers() -> None:
     assert [e.loop_id for e in errors] == ["2010AA", "2010AA", "2300", "ST_LOOP"]
     ids = segment_ids(path)
     assert (ids[12], ids[25]) == ("REF", "SE")
+
+
+def pyx12_own_lines(path: Path) -> collections.Counter[tuple[int, str]]:
+    """(Line:N, code) of the segment and element errors pyx12's x12n_document logs."""
+    text = path.read_text(encoding="ascii").replace("005010X222A2", "005010X222A1")
+    logger = logging.getLogger("pyx12")
+    records = io.StringIO()
+    handler = logging.StreamHandler(records)
+    level, propagate = logger.level, logger.propagate
+    logger.addHandler(handler)
+    logger.setLevel(logging.ERROR)
+    logger.propagate = False
+    try:
+        pyx12.x12n_document.x12n_document(pyx12.params.ParamsBase(), io.StringIO(text), None, None)
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+        logger.propagate = propagate
+    found = re.finditer(r"Line:(\d+) (?:SEG|ELE):(\w+) - ", records.getvalue())
+    return collections.Counter((int(m.group(1)), m.group(2)) for m in found)
+
+
+def test_segment_numbers_are_pyx12s_line_numbers() -> None:
+    for name in (
+        "837p/imsweb__x12-parser__x12_valid.txt",
+        "837p/LinuxForHealth__x12__demo.cob.2ndary.example4.837",
+        "malformed/imsweb__x12-parser__x12_segments_out_of_order.txt",
+        "malformed/imsweb__x12-parser__x12_bad_segment_identifier.txt",
+    ):
+        path = corpus(name)
+        ours = collections.Counter(
+            (e.segment_number, e.code) for e in one_walk(path) if e.level in ("segment", "element")
+        )
+        assert ours == pyx12_own_lines(path), name
 
 
 def test_element_errors_carry_positions_without_values() -> None:

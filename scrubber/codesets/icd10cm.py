@@ -20,6 +20,7 @@ take 7th character A only).
 from __future__ import annotations
 
 import contextlib
+import fnmatch
 import functools
 import hashlib
 import logging
@@ -176,7 +177,9 @@ class LoadInfo:
 # --------------------------------------------------------------------------------------------
 # Excludes1 note parsing
 
-_CODE_TOKEN = re.compile(r"(?<![A-Za-z0-9])([A-Z]\d[0-9A-Z](?:\.[0-9A-Z]{1,4})?)(\.?-)?")
+_CODE_TOKEN = re.compile(
+    r"(?<![A-Za-z0-9])([A-Z]\d[0-9A-Z](?:\.[0-9A-Z]{1,4})?)(?:(\.?-)|(?![A-Za-z0-9]))"
+)
 _GROUP = re.compile(r"\(([^()]*)(?:\)|$)")
 _ITEM_SPLIT = re.compile(r",|;|\band\b")
 _RANGE_BETWEEN = re.compile(r"\s*(?:-+|to)?\s*")
@@ -242,21 +245,42 @@ def _parse_item(item: str) -> tuple[list[CodeRange], bool]:
     return out, False
 
 
+#: Notes whose punctuation contradicts the same note elsewhere in the tabular. F06.7 writes
+#: "(I69.01-I69.11-, ...)" where G31.84 and R41.84 list the same six subcategories with commas;
+#: read as ranges it would also exclude I69.02- .. I69.09- (aphasia, hemiplegia, ...).
+_NOTE_FIXES = {
+    "cognitive deficits following (sequelae of) cerebral hemorrhage or infarction "
+    "(I69.01-I69.11-, I69.21-I69.31-, I69.81- I69.91-)": "cognitive deficits following "
+    "(sequelae of) cerebral hemorrhage or infarction "
+    "(I69.01-, I69.11-, I69.21-, I69.31-, I69.81-, I69.91-)",
+}
+
+
 def parse_excludes1_note(note: str) -> tuple[tuple[CodeRange, ...], bool]:
-    """Code references of a note, and whether some qualified reference had to be dropped.
+    """Code references of a note, and whether some reference had to be dropped.
 
     Codes are read inside parentheses when the note has any ("cramp and spasm (R25.2)"), else
-    from the whole text ("hearing loss as classified in H90.-"), so that prose such as
-    "vitamin B12" next to a parenthesised code is never read as a code.
+    from the whole text ("hearing loss as classified in H90.-"), so that prose next to a
+    parenthesised code is never read as a code. A parenthesised group (or a note without
+    parentheses) that ends in a qualifier we cannot read ("... E11, E13 with ketoacidosis",
+    "S52.- with open fracture 7th character") is dropped as a whole: the qualifier narrows
+    every code of the list, and over-matching would raise false Excludes1 errors.
     """
-    chunks = [m.group(1) for m in _GROUP.finditer(note)] if "(" in note else [note]
+    text = _NOTE_FIXES.get(note, note)
+    chunks = [m.group(1) for m in _GROUP.finditer(text)] if "(" in text else [text]
     refs: list[CodeRange] = []
     dropped = False
     for chunk in chunks:
+        found: list[CodeRange] = []
+        lost = False
         for item in _ITEM_SPLIT.split(chunk):
-            found, lost = _parse_item(item)
+            item_refs, item_lost = _parse_item(item)
+            found.extend(item_refs)
+            lost = lost or item_lost
+        if lost:
+            dropped = True
+        else:
             refs.extend(found)
-            dropped = dropped or lost
     return tuple(dict.fromkeys(refs)), dropped
 
 
@@ -401,10 +425,14 @@ class Icd10cm:
         return self._codes[i]
 
     # -- Excludes1 -------------------------------------------------------------------------
-    def _node_rules(self, key: str, notes: Iterable[str]) -> tuple[Excludes1Rule, ...]:
+    def _node_rules(
+        self, kind: str, source: str, notes: Iterable[str]
+    ) -> tuple[Excludes1Rule, ...]:
+        # A block id can equal a category code (block "B99" holds category B99): key by kind.
+        key = f"{kind}:{source}"
         rules = self._rules.get(key)
         if rules is None:
-            rules = tuple(Excludes1Rule(n, parse_excludes1_note(n)[0], key) for n in notes)
+            rules = tuple(Excludes1Rule(n, parse_excludes1_note(n)[0], source) for n in notes)
             self._rules[key] = rules
         return rules
 
@@ -420,16 +448,16 @@ class Icd10cm:
         while j >= 0:
             notes = self._excl1.get(j)
             if notes:
-                out.extend(self._node_rules(self._codes[j], notes))
+                out.extend(self._node_rules("code", self._codes[j], notes))
             cat = j
             j = self._parent[j]
         for s in self._cat_sections.get(self._codes[cat], []):
             sid, _title, notes = self._sections[s]
             if notes:
-                out.extend(self._node_rules(sid, notes))
+                out.extend(self._node_rules("block", sid, notes))
         name, _title, notes = self._chapters[self._chapter_of[i]]
         if notes:
-            out.extend(self._node_rules(f"chapter {name}", notes))
+            out.extend(self._node_rules("chapter", f"chapter {name}", notes))
         return out
 
     # -- iteration / reporting ---------------------------------------------------------------
@@ -616,8 +644,9 @@ def _build_payload(xml: Path, code_list: Path | None) -> dict[str, Any]:
 def packaged_sources() -> tuple[Path, Path | None]:
     """The tabular XML and the code list shipped in the ``simple_icd_10_cm`` package."""
     data = resources.files(_DATA_PACKAGE)
-    xmls = sorted(p.name for p in data.iterdir() if p.name.startswith("icd10c-tabular-"))
-    lists = sorted(p.name for p in data.iterdir() if p.name.startswith("code-list-"))
+    names = [p.name for p in data.iterdir()]
+    xmls = sorted(fnmatch.filter(names, _XML_GLOB))
+    lists = sorted(fnmatch.filter(names, _CODE_LIST_GLOB))
     if not xmls:
         raise FileNotFoundError(f"no {_XML_GLOB} in package {_DATA_PACKAGE}")
     # Installed packages are plain directories, so the traversables are real paths.

@@ -89,6 +89,21 @@ class WatchConfig:
     jobs: int = 1
 
 
+def _crash_points(spec: str) -> list[tuple[str, str, str]]:
+    """`before-move`, `before-move@batch.837` (that file only), `raise:after-scrub@bad.837`."""
+    points = []
+    for entry in spec.split(","):
+        entry = entry.strip()
+        if not entry:
+            continue
+        action, _, rest = entry.partition(":") if entry.startswith("raise:") else ("", "", entry)
+        point, _, name = rest.partition("@")
+        if point not in CRASH_POINTS:
+            raise ConfigError(f"{CRASH_ENV}: unknown point {point!r} (known: {CRASH_POINTS})")
+        points.append((action or "kill", point, name))
+    return points
+
+
 def _absolute(path: Path) -> Path:
     return Path(os.path.abspath(path))
 
@@ -112,9 +127,7 @@ class Watcher:
         self.wake = threading.Event()
         self.stopping = False
         self.errors = 0
-        self.crash_points = {
-            p.strip() for p in os.environ.get(CRASH_ENV, "").split(",") if p.strip()
-        }
+        self.crash_points = _crash_points(os.environ.get(CRASH_ENV, ""))
         self._journal: Journal | None = None
         self._lock_fd: int | None = None
         self._warned: set[str] = set()
@@ -161,10 +174,14 @@ class Watcher:
             self.log.info("stopping", signal=signal.Signals(signum).name)
         self.stop()
 
-    def _crash(self, point: str) -> None:
-        """Test hook: die as `kill -9` would, at a named point (SCRUB837_WATCH_CRASH_AT)."""
-        if point in self.crash_points:
-            os.kill(os.getpid(), signal.SIGKILL)
+    def _crash(self, point: str, job: Job) -> None:
+        """Test hook (SCRUB837_WATCH_CRASH_AT): die as `kill -9` would at a named point, or
+        with ``raise:`` raise an error there (an internal error on that file)."""
+        for action, wanted, name in self.crash_points:
+            if wanted == point and name in ("", job.name):
+                if action == "raise":
+                    raise RuntimeError(f"{CRASH_ENV}: {point}")
+                os.kill(os.getpid(), signal.SIGKILL)
 
     def _lock(self) -> None:
         fd = os.open(self.state / "lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
@@ -414,7 +431,7 @@ class Watcher:
             work=work,
             snapshot=snapshot,
         )
-        self._crash("after-journal")
+        self._crash("after-journal", job)
         return job
 
     def _snapshot(self, path: Path, snapshot: Path) -> str:
@@ -455,6 +472,14 @@ class Watcher:
         """Scrub the snapshot into staging; journal the installs (state `staged`)."""
         assert job.snapshot is not None
         self.journal.update(job, attempts=job.attempts + 1)
+        self.log.info(
+            "scrubbing",
+            file=job.name,
+            stem=job.stem,
+            sha256=job.sha256,
+            size=job.identity[1] if job.identity else None,
+            attempt=job.attempts,
+        )
         staging = job.work / "staging"
         shutil.rmtree(staging, ignore_errors=True)
         folders = {key: staging / key for key in ("clean", "held", "reports")}
@@ -467,7 +492,7 @@ class Watcher:
             reports_dir=folders["reports"],
         )
         result = scrub(job.snapshot, options)
-        self._crash("after-scrub")
+        self._crash("after-scrub", job)
         produced = {k: v for k, v in result.outputs.items() if v is not None}
         installs: list[Install] = []
         rejected = result.status == "rejected"
@@ -500,7 +525,7 @@ class Watcher:
             installs=installs,
             input_dest=self._input_dest(job, self.failed if rejected else self.archive),
         )
-        self._crash("after-stage")
+        self._crash("after-stage", job)
 
     def _input_dest(self, job: Job, folder: Path) -> Path:
         return folder / files.unique_name(folder, job.stem, Path(job.name).suffix)
@@ -514,11 +539,11 @@ class Watcher:
                 else:
                     files.move(Path(source), Path(destination))
                 if n == 0:
-                    self._crash("between-outputs")
+                    self._crash("between-outputs", job)
             self.journal.update(job, state="committed")
-            self._crash("before-move")
+            self._crash("before-move", job)
         self._move_input(job)
-        self._crash("after-move")
+        self._crash("after-move", job)
         self.journal.update(job, state="done", finished=time.time())
         shutil.rmtree(job.work, ignore_errors=True)
 

@@ -44,6 +44,8 @@ from pyx12.map_walker import walk_tree
 from scrubber.x12.tokens import Delimiters, NotX12Error, RawSegment, iter_segments
 
 ERRATA_VERSION = "005010X222A2"
+# versions read with the A1 map: the errata, and the base X222 label some senders still use
+READ_AS_A1 = (ERRATA_VERSION, "005010X222")
 MAP_VERSION = "005010X222A1"
 DEFAULT_CHUNK_CLAIMS = 200
 EMPTY = "Segment is empty"
@@ -186,7 +188,7 @@ class _Normalized:
                 continue
             element = self.delimiters.element
             seg_id, _, _ = text.partition(element)
-            if seg_id in ("GS", "ST") and ERRATA_VERSION in text:
+            if seg_id in ("GS", "ST") and "005010X222" in text:
                 text = _relabel(text, element, 8 if seg_id == "GS" else 3)
             yield _Line(raw.number, seg_id, text)
 
@@ -202,7 +204,7 @@ def _translation(source: Delimiters, target: Delimiters) -> dict[int, int]:
 
 def _relabel(text: str, element: str, index: int) -> str:
     parts = text.split(element)
-    if len(parts) > index and parts[index] == ERRATA_VERSION:
+    if len(parts) > index and parts[index] in READ_AS_A1:
         parts[index] = MAP_VERSION
         return element.join(parts)
     return text
