@@ -6,6 +6,7 @@ read -> claims -> edits -> dispositions -> writers, one subscriber block at a ti
 from __future__ import annotations
 
 import hashlib
+import os
 import logging
 from dataclasses import dataclass, field
 from datetime import date
@@ -133,6 +134,19 @@ def scrub(path: Path, options: ScrubOptions | None = None) -> ScrubResult:
         outputs=outputs,
         report=report,
     )
+
+
+def write_run_index(results: list[ScrubResult], folder: Path) -> Path:
+    """scrub-index.html: one row per file of a run, linking to each report."""
+    from scrubber.report.html import INDEX_NAME, write_index
+
+    entries = []
+    for result in results:
+        html = result.outputs.get("html")
+        link = os.path.relpath(html, folder) if html else None
+        entries.append({**result.report, "outputs": {**result.report["outputs"], "html": link}})
+    write_index(entries, folder)
+    return folder / INDEX_NAME
 
 
 def _not_x12_message(path: Path, reason: str) -> str:

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from scrubber import __version__
-from scrubber.api import EXIT_INTERNAL, ScrubOptions, scrub
+from scrubber.api import EXIT_INTERNAL, ScrubOptions, ScrubResult, scrub, write_run_index
 from scrubber.catalogue import CatalogueError, load_catalogue
 from scrubber.ncci import NcciError
 
@@ -105,6 +105,7 @@ def scrub_command(
         ncci=ncci,
     )
     worst = 0
+    results: list[ScrubResult] = []
     for path in files:
         try:
             result = scrub(path, options)
@@ -130,6 +131,9 @@ def scrub_command(
             if result.outputs.get(name):
                 click.echo(f"  {name:5}  {result.outputs[name]}")
         worst = max(worst, result.exit_status)
+        results.append(result)
+    if len(results) > 1:
+        click.echo(f"index  {write_run_index(results, out_dir or files[0].parent)}")
     sys.exit(worst)
 
 

@@ -26,14 +26,14 @@ class Segment:
     delimiters: Delimiters
     loop: str = ""
     original: str | None = None  # the text as read; None once the segment was changed
+    id: str = field(init=False)  # the segment id, e.g. "CLM"
+
+    def __post_init__(self) -> None:
+        self.id = self.elements[0].strip()
 
     @classmethod
     def parse(cls, text: str, suffix: str, number: int, delimiters: Delimiters) -> Segment:
         return cls(text.split(delimiters.element), suffix, number, delimiters, original=text)
-
-    @property
-    def id(self) -> str:
-        return self.elements[0].strip()
 
     @property
     def changed(self) -> bool:
@@ -236,7 +236,9 @@ class Claim:
     provider: BillingProvider
     subscriber: SubscriberBlock
     patient: Patient | None = None
+    # derived views, rebuilt after a fix replaces a segment (checks ask for them many times)
     _lines: list[ServiceLine] | None = None
+    _diagnoses: list[Diagnosis] | None = None
 
     @property
     def clm(self) -> Segment:
@@ -284,6 +286,11 @@ class Claim:
 
     @property
     def diagnoses(self) -> list[Diagnosis]:
+        if self._diagnoses is None:
+            self._diagnoses = self._read_diagnoses()
+        return self._diagnoses
+
+    def _read_diagnoses(self) -> list[Diagnosis]:
         hi = self.diagnosis_segment
         if hi is None:
             return []
@@ -320,6 +327,7 @@ class Claim:
             if current.number == segment.number:
                 self.segments[index] = segment
                 self._lines = None
+                self._diagnoses = None
                 return
         raise KeyError(segment.number)
 

@@ -83,7 +83,8 @@ def validate(
     scrub_options = options
     if "tr3_errors" in {f.name for f in fields(ScrubOptions)}:
         # the pipeline takes our TR3 run instead of walking the map a second time
-        scrub_options = replace(options, **{"tr3_errors": tr3_errors})
+        reuse: dict[str, Any] = {"tr3_errors": tr3_errors}
+        scrub_options = replace(options, **reuse)
     result = scrub(path, scrub_options)
 
     scan = scan_file(

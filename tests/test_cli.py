@@ -81,3 +81,13 @@ def test_samples_scrub(tmp_path: Path) -> None:
     for path in sorted(SAMPLES.glob("*.837")):
         code, output = run("scrub", str(path), "-o", str(tmp_path), "--no-tr3")
         assert code in (0, 1), output
+
+
+def test_several_files_get_an_index(tmp_path: Path) -> None:
+    first, second = tmp_path / "a.837", tmp_path / "b.837"
+    first.write_text(wrap(CLEAN))
+    second.write_text(wrap(HELD))
+    code, output = run("scrub", str(first), str(second), "-o", str(tmp_path / "out"), "--no-tr3")
+    assert code == 1
+    index = (tmp_path / "out" / "scrub-index.html").read_text()
+    assert "a.report.html\"" in index and "b.report.html\"" in index

@@ -12,6 +12,7 @@ from scrubber.codesets.icd10cm import (
     CodeRange,
     Icd10cm,
     _read_cache,
+    _release_for,
     _write_cache,
     excludes1_conflict,
     load_icd10cm,
@@ -60,6 +61,14 @@ def test_low_back_pain(icd: Icd10cm) -> None:
     assert icd.is_unspecified("M5450")
     assert not icd.is_unspecified("M5451")
     assert icd.siblings("M5450") == ["M5451", "M5459"]
+
+
+def test_unspecified_seventh_character(icd: Icd10cm) -> None:
+    assert icd.title("O321XX0") == (
+        "Maternal care for breech presentation, not applicable or unspecified"
+    )
+    assert not icd.is_unspecified("O321XX0")  # single gestation: the right character
+    assert icd.is_unspecified("S39002A")  # parent "... of unspecified ..."
 
 
 def test_seventh_character(icd: Icd10cm) -> None:
@@ -210,3 +219,16 @@ def test_cache_failures_are_not_fatal(tmp_path: Path) -> None:
     assert _write_cache(good, {"format": 0, "key": "key"})
     assert _read_cache(good, "key") is None  # other format version
     assert _read_cache(tmp_path / "missing.marshal", "key") is None
+
+
+def test_release_from_file_name() -> None:
+    assert _release_for(Path("icd10cm-tabular-October-1-2025.xml"), "2026") == (
+        "ICD-10-CM October 1, 2025",
+        "2025-10-01",
+        "2026-09-30",
+    )
+    assert _release_for(Path("tabular.xml"), "2027") == (
+        "ICD-10-CM FY2027",
+        "2026-10-01",
+        "2027-09-30",
+    )

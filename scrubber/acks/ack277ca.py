@@ -310,15 +310,27 @@ class _Collector:
         return TransactionOutline(
             st_number=header.st.number,
             source=[
-                self.codes.source_entity, "2", source_name or "UNKNOWN", "", "", "", "",
-                self.codes.source_qualifier, source_id or "UNKNOWN",
-            ],  # fmt: skip
+                self.codes.source_entity,
+                "2",
+                source_name or "UNKNOWN",
+                "",
+                "",
+                "",
+                "",
+                self.codes.source_qualifier,
+                source_id or "UNKNOWN",
+            ],
             receiver=[
-                "41", receiver_name[0] if receiver_name[0] in ("1", "2") else "2",
-                receiver_name[1] or "UNKNOWN", receiver_name[2] if receiver_name[0] == "1" else "",
-                receiver_name[3] if receiver_name[0] == "1" else "", "", "", "46",
+                "41",
+                receiver_name[0] if receiver_name[0] in ("1", "2") else "2",
+                receiver_name[1] or "UNKNOWN",
+                receiver_name[2] if receiver_name[0] == "1" else "",
+                receiver_name[3] if receiver_name[0] == "1" else "",
+                "",
+                "",
+                "46",
                 receiver_id or "UNKNOWN",
-            ],  # fmt: skip
+            ],
             batch=(bht.get(3).strip() if bht else "") or header.st.get(2).strip() or "0",
         )
 
@@ -343,10 +355,15 @@ class _Collector:
         outline = ProviderOutline(
             key=key,
             name=[
-                entity_type, name[1] or "UNKNOWN", name[2] if person else "",
-                name[3] if person else "", name[4] if person else "",
-                name[5] if person else "", qualifier, identifier,
-            ],  # fmt: skip
+                entity_type,
+                name[1] or "UNKNOWN",
+                name[2] if person else "",
+                name[3] if person else "",
+                name[4] if person else "",
+                name[5] if person else "",
+                qualifier,
+                identifier,
+            ],
         )
         providers.append(outline)
         return outline
@@ -493,9 +510,16 @@ def _interchange(
     sender = clean_value(first.element(3), d, 15) or interchange.element(8).strip() or "UNKNOWN"
     receiver = clean_value(first.element(2), d, 15) or interchange.element(6).strip() or "UNKNOWN"
     w.write(
-        "GS", "HN", sender, receiver, now.strftime("%Y%m%d"), now.strftime("%H%M"),
-        str(control), "X", VERSION_277CA,
-    )  # fmt: skip
+        "GS",
+        "HN",
+        sender,
+        receiver,
+        now.strftime("%Y%m%d"),
+        now.strftime("%H%M"),
+        str(control),
+        "X",
+        VERSION_277CA,
+    )
     for transaction in outline.transactions:
         _transaction(w, transaction, records, codes, next(numbers), now)
     w.write("GE", str(len(outline.transactions)), str(control))
@@ -584,11 +608,11 @@ def _claim(w: SegmentWriter, record: ClaimRecord, hl: str, parent: str, today: s
         today,
         "WQ" if record.accepted else "U",
         record.charge,
-        "", "", "", "", "",
+        *([""] * 5),  # STC05..STC09 not used
         extra[0],
         extra[1],
         free_text(record.message, d, 264) if record.message else "",
-    )  # fmt: skip
+    )
     if record.clearinghouse_ref:
         ref = clean_value(record.clearinghouse_ref, d, 50)
         if ref:

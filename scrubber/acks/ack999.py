@@ -53,9 +53,7 @@ def write_999(
     return replies
 
 
-def _ta1(
-    out: TextIO, interchange: InterchangeScan, control: int, now: datetime
-) -> InterchangeAck:
+def _ta1(out: TextIO, interchange: InterchangeScan, control: int, now: datetime) -> InterchangeAck:
     d = ack_delimiters(interchange.delimiters)
     w = SegmentWriter(out, d)
     w.write_raw(reply_isa(interchange.isa, d, control, now))
@@ -96,9 +94,16 @@ def _interchange(
     sender = clean_value(first.element(3), d, 15) or interchange.element(8).strip() or "UNKNOWN"
     receiver = clean_value(first.element(2), d, 15) or interchange.element(6).strip() or "UNKNOWN"
     w.write(
-        "GS", "FA", sender, receiver, now.strftime("%Y%m%d"), now.strftime("%H%M"),
-        str(control), "X", VERSION_999,
-    )  # fmt: skip
+        "GS",
+        "FA",
+        sender,
+        receiver,
+        now.strftime("%Y%m%d"),
+        now.strftime("%H%M"),
+        str(control),
+        "X",
+        VERSION_999,
+    )
     codes = []
     for group in interchange.groups:
         codes.append(_group(w, group, next(numbers)))

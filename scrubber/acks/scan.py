@@ -306,6 +306,10 @@ def _codes_for(error: Tr3Error) -> tuple[str, str | None, int | None, int | None
     return (code if code in IK3_CODES else "8"), None, None, None
 
 
+def _el(elements: list[str], position: int) -> str:
+    return elements[position].strip() if position < len(elements) else ""
+
+
 @dataclass(slots=True)
 class _Open:
     interchange: InterchangeScan | None = None
@@ -385,18 +389,18 @@ class Scanner:
             group = o.group
             group.ge = elements
             counted = len(group.transactions)
-            if (elements[1].strip() if len(elements) > 1 else "") != str(counted):
+            if _el(elements, 1) != str(counted):
                 group.codes.append("5")
-            if (elements[2].strip() if len(elements) > 2 else "") != group.control_number:
+            if _el(elements, 2) != group.control_number:
                 group.codes.append("4")
             o.group = None
         elif seg_id == "IEA":
             self._close_group(missing_trailer=True)
             interchange = o.interchange
             interchange.iea = elements
-            if (elements[2].strip() if len(elements) > 2 else "") != interchange.element(13):
+            if _el(elements, 2) != interchange.element(13):
                 interchange.note_codes.append("001")
-            if (elements[1].strip() if len(elements) > 1 else "") != str(len(interchange.groups)):
+            if _el(elements, 1) != str(len(interchange.groups)):
                 interchange.note_codes.append("021")
             if not interchange.groups:
                 interchange.note_codes.append("024")
@@ -405,8 +409,9 @@ class Scanner:
             self._stray()
         elif seg_id == "ST":
             self._close_transaction(missing_trailer=True)
-            get = lambda i: elements[i].strip() if len(elements) > i else ""  # noqa: E731
-            transaction = TransactionScan(number, get(1), get(2), get(3))
+            transaction = TransactionScan(
+                number, _el(elements, 1), _el(elements, 2), _el(elements, 3)
+            )
             version = transaction.st03 or o.group.version
             if transaction.st01 != "837":
                 transaction.unsupported = True
@@ -426,9 +431,9 @@ class Scanner:
         elif seg_id == "SE":
             transaction = o.transaction
             transaction.se_number = number
-            if (elements[1].strip() if len(elements) > 1 else "") != str(transaction.segments):
+            if _el(elements, 1) != str(transaction.segments):
                 transaction.codes.append("4")
-            if (elements[2].strip() if len(elements) > 2 else "") != transaction.st02:
+            if _el(elements, 2) != transaction.st02:
                 transaction.codes.append("3")
             self._place_errors(number)  # errors on the SE belong to the transaction it closes
             o.transaction = None
@@ -478,10 +483,12 @@ class Scanner:
         its elements, its interchange is answered with a TA1."""
         self._close_interchange(missing_trailer=True)
         if error.segment_number > 1:
-            # a later interchange's ISA: report it on the interchange before (if any) as an
-            # invalid control structure; nothing after it can be read
-            if self.scan.interchanges and "022" not in self.scan.interchanges[-1].note_codes:
-                self.scan.interchanges[-1].note_codes.append("022")
+            # a later interchange's ISA is unreadable: the file cannot be read to its end and
+            # is rejected as a whole (as the scrubber's report says), every interchange with
+            # an invalid control structure
+            for interchange in self.scan.interchanges:
+                if "022" not in interchange.note_codes:
+                    interchange.note_codes.append("022")
             return
         broken = read_broken_isa(path)
         if broken is None:

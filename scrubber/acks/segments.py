@@ -22,10 +22,7 @@ def ack_delimiters(source: Delimiters | None) -> Delimiters:
     if source is None:
         return DEFAULT_DELIMITERS
     chars = (source.element, source.component, source.repetition, source.segment)
-    if (
-        all(len(c) == 1 and not c.isalnum() and c != " " for c in chars)
-        and len(set(chars)) == 4
-    ):
+    if all(len(c) == 1 and not c.isalnum() and c != " " for c in chars) and len(set(chars)) == 4:
         return source
     return DEFAULT_DELIMITERS
 

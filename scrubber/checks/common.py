@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from functools import cache
 
 from scrubber.model import Claim, Diagnosis, ServiceLine
 
@@ -51,6 +52,11 @@ def pointed_diagnoses(claim: Claim, line: ServiceLine) -> list[Diagnosis]:
 
 def expand_codes(items: Sequence[str]) -> frozenset[str]:
     """Procedure code lists in edits/ may hold ranges like '97161-97168' (numeric)."""
+    return _expand(tuple(items))
+
+
+@cache
+def _expand(items: tuple[str, ...]) -> frozenset[str]:
     codes: set[str] = set()
     for item in items:
         if "-" in item:

@@ -37,7 +37,11 @@ def discipline_modifier(claim: Claim, ctx: CheckContext) -> Iterator[Finding]:
     medicare = claim.subscriber.filing_indicator.strip() in ctx.params["medicare_filing_indicators"]
     severity: Severity = "error" if medicare else "warning"
     for line in claim.lines:
-        required = _always_therapy(ctx.params["always_therapy"], claim.line_date(line))
+        day = claim.line_date(line)
+        key = ("always_therapy", day)
+        required = ctx.run.notes.get(key)
+        if required is None:  # the list in force on a day, worked out once per day
+            required = ctx.run.notes[key] = _always_therapy(ctx.params["always_therapy"], day)
         if line.procedure not in required:
             continue
         present = [m for m in line.modifiers if m in disciplines]
@@ -109,7 +113,11 @@ def _ptp_table(ctx: CheckContext) -> PtpTable:
     loaded = ctx.run.notes.get("ncci")
     if isinstance(loaded, PtpTable):
         return loaded
-    return table_from_params(ctx.params["pairs"], origin="edits/THR005.toml")
+    built = ctx.run.notes.get("ncci_from_params")
+    if not isinstance(built, PtpTable):  # built once per run, not per claim
+        built = table_from_params(ctx.params["pairs"], origin="edits/THR005.toml")
+        ctx.run.notes["ncci_from_params"] = built
+    return built
 
 
 @claim_check("THR005")

@@ -23,6 +23,7 @@ import contextlib
 import fnmatch
 import functools
 import hashlib
+import importlib.util
 import logging
 import marshal
 import os
@@ -36,8 +37,6 @@ from datetime import date
 from importlib import resources
 from pathlib import Path
 from typing import Any
-
-from lxml import etree
 
 __all__ = [
     "CodeRange",
@@ -57,13 +56,14 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 #: Bump whenever the layout of the cached payload or the build rules change.
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 _DATA_PACKAGE = "simple_icd_10_cm.data"
 _XML_GLOB = "icd10c-tabular-*.xml"
 _CODE_LIST_GLOB = "code-list-*.txt"
 
 _BILLABLE = 1
 _MANIFESTATION = 2
+_GENERATED = 4  # a 7th-character code; its titles[] entry is the extension text only
 _MANIFESTATION_PHRASE = "in diseases classified elsewhere"
 
 _MONTH_NAMES = (
@@ -348,8 +348,14 @@ class Icd10cm:
         return i is not None and bool(self._flags[i] & _BILLABLE)
 
     def title(self, code: str) -> str | None:
+        """Tabular title; for a generated code, its parent's title + ", " + the 7th character's
+        meaning ("..., initial encounter")."""
         i = self._idx(code)
-        return None if i is None else self._titles[i]
+        if i is None:
+            return None
+        if self._flags[i] & _GENERATED:
+            return f"{self._titles[self._parent[i]]}, {self._titles[i]}"
+        return self._titles[i]
 
     def parent(self, code: str) -> str | None:
         """Parent code (claim form); None for a category (its parent is a block) or unknown."""
@@ -403,8 +409,19 @@ class Icd10cm:
         return i is not None and bool(self._flags[i] & _MANIFESTATION)
 
     def is_unspecified(self, code: str) -> bool:
-        t = self.title(code)
-        return t is not None and "unspecified" in t.lower()
+        """The title says "unspecified". For a 7th-character code that is the parent's title or
+        the character's meaning ("stage unspecified", "unspecified eye"), except the O-code
+        fetus character 0 "not applicable or unspecified", which is the correct character for
+        a single gestation, not a vague one."""
+        i = self._idx(code)
+        if i is None:
+            return False
+        if self._flags[i] & _GENERATED:
+            ext = self._titles[i].lower()
+            return "unspecified" in self._titles[self._parent[i]].lower() or (
+                "unspecified" in ext and not ext.startswith("not applicable")
+            )
+        return "unspecified" in self._titles[i].lower()
 
     def chapter(self, code: str) -> str | None:
         """Chapter number as printed in the tabular ("13")."""
@@ -525,7 +542,8 @@ def _release_for(xml: Path, version: str) -> tuple[str, str, str | None]:
         # A release runs to the end of the federal fiscal year it starts in (Oct 1 - Sep 30);
         # the April update replaces the October files for Apr 1 - Sep 30 (domain.md 1.4).
         fy_end = date(start.year + (1 if start.month >= 10 else 0), 9, 30)
-        name = f"ICD-10-CM {start.strftime('%B')} {start.day}, {start.year}"
+        month = _MONTH_NAMES[start.month - 1].capitalize()  # not strftime: locale-free
+        name = f"ICD-10-CM {month} {start.day}, {start.year}"
         return name, start.isoformat(), fy_end.isoformat()
     fy = int(version) if version.isdigit() else date.today().year
     return f"ICD-10-CM FY{fy}", date(fy - 1, 10, 1).isoformat(), date(fy, 9, 30).isoformat()
@@ -537,6 +555,8 @@ def _read_code_list(path: Path) -> set[str]:
 
 
 def _build_payload(xml: Path, code_list: Path | None) -> dict[str, Any]:
+    from lxml import etree  # only needed to build; keeps cache-only start-up light
+
     confirmed = _read_code_list(code_list) if code_list is not None else None
     parser = etree.XMLParser(resolve_entities=False, no_network=True, remove_comments=True)
     root = etree.parse(str(xml), parser).getroot()
@@ -584,7 +604,8 @@ def _build_payload(xml: Path, code_list: Path | None) -> dict[str, Any]:
                 for ch, text in seven.items():
                     full = base + ch
                     if confirmed is None or full in confirmed:
-                        add(full, f"{title}, {text}", i, mflag | _BILLABLE, chap)
+                        # The same str object each time: marshal stores it once.
+                        add(full, text, i, mflag | _BILLABLE | _GENERATED, chap)
                 # A code that needs a 7th character is never billable without one, even if the
                 # code list dropped all of its extensions.
             else:
@@ -641,18 +662,31 @@ def _build_payload(xml: Path, code_list: Path | None) -> dict[str, Any]:
 # Sources, disk cache and the per-process instance
 
 
+def _package_data_dir() -> Path:
+    # importlib.resources.files("simple_icd_10_cm.data") would import simple_icd_10_cm, whose
+    # __init__ parses the whole tabular into its own tree (about 2 s). find_spec only asks the
+    # import system where the package lives, without running it.
+    spec = importlib.util.find_spec(_DATA_PACKAGE.partition(".")[0])
+    if spec is not None and spec.submodule_search_locations:
+        for location in spec.submodule_search_locations:
+            data = Path(location) / _DATA_PACKAGE.partition(".")[2]
+            if data.is_dir():
+                return data
+    data = Path(str(resources.files(_DATA_PACKAGE)))  # unusual layout: let importlib find it
+    if not data.is_dir():
+        raise FileNotFoundError(f"package data {_DATA_PACKAGE} is not a folder on disk")
+    return data
+
+
 def packaged_sources() -> tuple[Path, Path | None]:
     """The tabular XML and the code list shipped in the ``simple_icd_10_cm`` package."""
-    data = resources.files(_DATA_PACKAGE)
+    data = _package_data_dir()
     names = [p.name for p in data.iterdir()]
     xmls = sorted(fnmatch.filter(names, _XML_GLOB))
     lists = sorted(fnmatch.filter(names, _CODE_LIST_GLOB))
     if not xmls:
-        raise FileNotFoundError(f"no {_XML_GLOB} in package {_DATA_PACKAGE}")
-    # Installed packages are plain directories, so the traversables are real paths.
-    xml = Path(str(data.joinpath(xmls[-1])))
-    code_list = Path(str(data.joinpath(lists[-1]))) if lists else None
-    return xml, code_list
+        raise FileNotFoundError(f"no {_XML_GLOB} in {data}")
+    return data / xmls[-1], (data / lists[-1] if lists else None)
 
 
 def cache_dir() -> Path:
@@ -727,30 +761,41 @@ def read_icd10cm(
 ) -> Icd10cm:
     """Load an index from the disk cache, or build it from the XML and cache it.
 
-    ``path=None`` means the packaged release (and its code list). ``cache`` overrides
-    :func:`cache_dir`. No in-process caching: use :func:`load_icd10cm` for that.
+    ``path=None`` means the packaged release and its code list. For another ``path`` the code
+    list (which filters the generated 7th-character codes) is ``code_list``, else the only
+    ``code-list-*.txt`` next to the XML if there is exactly one, else none. ``cache`` overrides
+    :func:`cache_dir`. No in-process caching here: use :func:`load_icd10cm` for that.
     """
     started = time.perf_counter()
     if path is None:
         path, packaged_list = packaged_sources()
         code_list = code_list or packaged_list
+    elif code_list is None:
+        siblings = sorted(Path(path).parent.glob(_CODE_LIST_GLOB))
+        code_list = siblings[0] if len(siblings) == 1 else None
+    path = Path(path)
     key = _cache_key(path, code_list)
-    file = (cache or cache_dir()) / f"icd10cm-{key}.marshal" if use_cache else None
+    file: Path | None = None
+    if use_cache:
+        try:
+            file = (cache or cache_dir()) / f"icd10cm-{key}.marshal"
+        except RuntimeError:  # Path.home() without a home directory
+            file = None
+    index: Icd10cm | None = None
     payload = _read_cache(file, key) if file is not None else None
+    if payload is not None:
+        try:
+            index = Icd10cm(payload, release)
+        except (KeyError, TypeError, ValueError) as exc:
+            log.warning("ignoring malformed ICD-10-CM cache %s: %s", file, exc)
     source = "cache"
-    if payload is None:
+    if index is None:
         source = "built"
         payload = _build_payload(path, code_list)
         payload["key"] = key
         if file is not None and not _write_cache(file, payload):
             file = None
-    try:
         index = Icd10cm(payload, release)
-    except (KeyError, TypeError, ValueError) as exc:
-        if source == "built":
-            raise
-        log.warning("ignoring malformed ICD-10-CM cache %s: %s", file, exc)
-        return read_icd10cm(path, code_list=code_list, use_cache=False, release=release)
     index.load_info = LoadInfo(source, time.perf_counter() - started, file)
     return index
 

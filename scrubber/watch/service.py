@@ -603,7 +603,9 @@ class Watcher:
             snapshot=snapshot,
             status="duplicate",
             input_dest=self.archive
-            / files.unique_name(self.archive, output_stem(Path(name)), Path(name).suffix),
+            / files.unique_name(
+                self.archive, f"{output_stem(Path(name))}.duplicate", Path(name).suffix
+            ),
         )
         self._commit(job)
         self.log.info(

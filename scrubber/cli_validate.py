@@ -1,0 +1,128 @@
+"""`scrub837 validate`: partner mode on the command line (thin over scrubber.validate).
+
+Registered on the main group by scrubber.cli: `main.add_command(validate)`.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+
+import click
+
+from scrubber.acks.control import ControlFileError
+from scrubber.api import EXIT_INTERNAL, ScrubOptions
+from scrubber.catalogue import CatalogueError
+from scrubber.validate import ACKS, ValidateResult
+from scrubber.validate import validate as validate_file
+
+log = logging.getLogger("scrub837")
+
+
+@click.command("validate")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--ack",
+    "acks",
+    multiple=True,
+    type=click.Choice(ACKS, case_sensitive=False),
+    help="Acknowledgment to write: 999, 277ca (repeat for both; default: both).",
+)
+@click.option(
+    "-o",
+    "--out",
+    "out_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Folder for the report and acknowledgments (default: beside each input).",
+)
+@click.option(
+    "--profile",
+    default="default",
+    show_default=True,
+    help="Payer profile: a name in edits/profiles or a path to a TOML file.",
+)
+@click.option(
+    "--no-tr3",
+    is_flag=True,
+    help="Skip pyx12's TR3 validation (the 999 then reports envelope errors only).",
+)
+@click.option(
+    "--jobs",
+    type=click.IntRange(1, 64),
+    default=1,
+    show_default=True,
+    help="Processes for TR3 validation.",
+)
+@click.option(
+    "--control-file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Counter file holding the last control number used (ISA13/GS06/ST02); "
+    "default: .scrub837-control in the output folder.",
+)
+def validate(
+    files: tuple[Path, ...],
+    acks: tuple[str, ...],
+    out_dir: Path | None,
+    profile: str,
+    no_tr3: bool,
+    jobs: int,
+    control_file: Path | None,
+) -> None:
+    """Partner mode: check FILES without correcting them; write NAME.report.json, a 999
+    (NAME.999, or a TA1 when the interchange header is bad) and a 277CA (NAME.277ca).
+
+    \b
+    Exit status: 0 everything accepted, 1 some transactions or claims rejected,
+    2 usage error, 3 a file rejected as a whole, 4 internal error.
+    """
+    for path in files:
+        if not path.is_file():
+            raise click.UsageError(f"{path}: no such file")
+    if out_dir is not None:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    options = ScrubOptions(out_dir=out_dir, tr3=not no_tr3, jobs=jobs, profile=profile)
+    wanted = tuple(a.lower() for a in acks) or ACKS
+    worst = 0
+    for path in files:
+        try:
+            result = validate_file(path, options, acks=wanted, counter_file=control_file)
+        except CatalogueError as error:
+            raise click.UsageError(str(error)) from error
+        except ControlFileError as error:
+            raise click.UsageError(str(error)) from error
+        except Exception as error:  # an internal error: short message, no traceback
+            log.exception("internal error on %s", path.name)
+            click.echo(
+                f"scrub837: internal error on {path.name}: {type(error).__name__}. "
+                "This is a bug; please report it.",
+                err=True,
+            )
+            sys.exit(EXIT_INTERNAL)
+        _echo(path, result)
+        worst = max(worst, result.exit_status)
+    sys.exit(worst)
+
+
+def _echo(path: Path, result: ValidateResult) -> None:
+    t, c = result.transactions, result.claims
+    click.echo(
+        f"{path.name}: {result.status} - transactions {t['accepted']} accepted, "
+        f"{t['rejected']} rejected; claims {c['accepted']} accepted, {c['rejected']} rejected"
+        + (
+            f", {c['in_rejected_transactions']} in rejected transactions"
+            if c["in_rejected_transactions"]
+            else ""
+        )
+    )
+    for reply in result.interchanges:
+        if reply.ta1 is not None:
+            click.echo(f"  interchange {reply.received_control}: rejected (TA1 note {reply.ta1})")
+    rejection = result.scrub.report.get("rejection")
+    if rejection:
+        click.echo(f"  rejected: {rejection['message']}")
+    for note in result.notes:
+        click.echo(f"  note: {note}")
+    for name in ("999", "277ca", "json", "html"):
+        if result.outputs.get(name):
+            click.echo(f"  {name:5}  {result.outputs[name]}")
