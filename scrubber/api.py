@@ -6,8 +6,8 @@ read -> claims -> edits -> dispositions -> writers, one subscriber block at a ti
 from __future__ import annotations
 
 import hashlib
-import os
 import logging
+import os
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from scrubber.api import EXIT_USAGE
+from scrubber.api import EXIT_INTERNAL, EXIT_USAGE
 
 _DIR = click.Path(path_type=Path, file_okay=False)
 
@@ -99,6 +99,7 @@ def watch(
     Logs are JSON lines without patient data. SIGTERM finishes the file in hand,
     then exits 0.
     """
+    from scrubber.watch.jsonlog import where
     from scrubber.watch.service import ConfigError, WatchConfig, Watcher
 
     config = WatchConfig(
@@ -120,11 +121,17 @@ def watch(
         jobs=jobs,
     )
     try:
-        watcher = Watcher(config)
-        status = watcher.run()
+        status = Watcher(config).run()
     except ConfigError as error:
         click.echo(f"scrub837 watch: {error}", err=True)
         sys.exit(EXIT_USAGE)
+    except Exception as error:  # a bug or a broken state folder: short message, no traceback
+        click.echo(
+            f"scrub837 watch: internal error ({type(error).__name__}: {where(error)}). "
+            "This is a bug; please report it with the watcher log.",
+            err=True,
+        )
+        sys.exit(EXIT_INTERNAL)
     sys.exit(status)
 
 

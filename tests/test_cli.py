@@ -90,4 +90,4 @@ def test_several_files_get_an_index(tmp_path: Path) -> None:
     code, output = run("scrub", str(first), str(second), "-o", str(tmp_path / "out"), "--no-tr3")
     assert code == 1
     index = (tmp_path / "out" / "scrub-index.html").read_text()
-    assert "a.report.html\"" in index and "b.report.html\"" in index
+    assert 'a.report.html"' in index and 'b.report.html"' in index

@@ -382,6 +382,18 @@ def test_a_settled_x12_file_without_its_iea_waits_for_the_rest(dirs: Dirs) -> No
     assert claim_ids(dirs.out / "slow.clean.837") == [f"T{n}" for n in range(30)]
 
 
+def test_file_events_wake_the_watcher_between_rescans(dirs: Dirs) -> None:
+    running = Background(dirs.config(settle=0.0, poll=60.0))  # no rescan during the test
+    try:
+        wait_for(lambda: bool(events(dirs.log, "started")), 10, "the watcher to start")
+        time.sleep(0.2)
+        ids = synth_file(dirs.inbox / "evented.837", 2, "E")
+        wait_for(lambda: bool(events(dirs.log, "processed")), 10, "an inotify wake-up")
+    finally:
+        assert running.stop() == 0
+    assert_exactly_once(dirs, {"evented.837": ids})
+
+
 def test_usage_errors(dirs: Dirs) -> None:
     runner = CliRunner()
     result = runner.invoke(watch, [str(dirs.inbox), "--out", str(dirs.inbox), "--once"])

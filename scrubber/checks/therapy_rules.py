@@ -38,10 +38,11 @@ def discipline_modifier(claim: Claim, ctx: CheckContext) -> Iterator[Finding]:
     severity: Severity = "error" if medicare else "warning"
     for line in claim.lines:
         day = claim.line_date(line)
-        key = ("always_therapy", day)
-        required = ctx.run.notes.get(key)
+        in_force = f"always_therapy:{day}"
+        required = ctx.run.notes.get(in_force)
         if required is None:  # the list in force on a day, worked out once per day
-            required = ctx.run.notes[key] = _always_therapy(ctx.params["always_therapy"], day)
+            required = _always_therapy(ctx.params["always_therapy"], day)
+            ctx.run.notes[in_force] = required
         if line.procedure not in required:
             continue
         present = [m for m in line.modifiers if m in disciplines]

@@ -63,6 +63,7 @@ CRASH_POINTS = (
 RETRY_SECONDS = 30.0  # how often jobs stuck half way (e.g. on a full disk) are resumed
 MAX_ATTEMPTS = 3  # a file whose scrub was interrupted this often goes to the failed folder
 STATE_DIR_NAME = ".scrub837"
+DUPLICATE = "duplicate: already processed, nothing written"
 
 
 class ConfigError(Exception):
@@ -133,6 +134,7 @@ class Watcher:
         self._warned: set[str] = set()
         self._current: Job | None = None  # the job in hand, once journaled
         self._next_retry = 0.0
+        self._inbox_trouble = False
         self._check()
 
     # -- set-up
@@ -241,6 +243,15 @@ class Watcher:
                 observer = self._observe()
             self._loop()
             return EXIT_INTERNAL if self.config.once and self.errors else 0
+        except ConfigError:
+            raise
+        except Exception as error:
+            self.log.error(
+                "watcher stopped by an internal error",
+                error=type(error).__name__,
+                where=where(error),
+            )
+            raise
         finally:
             if observer is not None:
                 observer.stop()
@@ -319,6 +330,19 @@ class Watcher:
             self.wake.wait(timeout)
 
     def _scan(self) -> dict[str, Signature]:
+        try:
+            entries = self._list_inbox()
+        except OSError as error:  # e.g. a network mount gone for a moment: try again later
+            if not self._inbox_trouble:
+                self.log.error("cannot read the inbox", error=type(error).__name__)
+            self._inbox_trouble = True
+            return {}
+        if self._inbox_trouble:
+            self.log.info("the inbox can be read again")
+            self._inbox_trouble = False
+        return entries
+
+    def _list_inbox(self) -> dict[str, Signature]:
         entries: dict[str, Signature] = {}
         with os.scandir(self.inbox) as listing:
             for entry in listing:
@@ -580,6 +604,8 @@ class Watcher:
             fields["recovered"] = True
         if job.kind == "scrub":
             self.log.info("processed", **fields)
+        elif job.kind == "duplicate":
+            self.log.info(DUPLICATE, **fields)
         else:
             self.log.error("failed", **fields)
 
@@ -609,7 +635,7 @@ class Watcher:
         )
         self._commit(job)
         self.log.info(
-            "duplicate: already processed, nothing written",
+            DUPLICATE,
             file=name,
             sha256=sha,
             first_file=earlier.name,
@@ -688,7 +714,7 @@ class Watcher:
             where=where(error),
             retry_s=RETRY_SECONDS,
         )
-        self.tracker.skip(name, sig)
+        self.tracker.skip(name, sig, time.monotonic(), RETRY_SECONDS)
 
     def _fail(self, job: Job, status: str, exit_status: int, reason: str) -> None:
         """Send the job's input to the failed folder with a short report (no outputs)."""

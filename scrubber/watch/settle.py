@@ -69,7 +69,7 @@ def looks_complete(path: Path) -> bool:
     if len(text) < 106:
         return False
     element, terminator = text[3:4], text[105:106]
-    end = tail.rstrip(b" \t\r\n")
+    end = tail.rstrip(b" \t\r\n\x00\x1a")  # some systems pad or end files with ^Z
     if terminator not in b" \t\r\n" and end.endswith(terminator):
         end = end[:-1]
     last = end.rsplit(terminator, 1)[-1].strip()
@@ -90,14 +90,15 @@ class Tracker:
         self.settle = settle
         self.incomplete_wait = incomplete_wait
         self.seen: dict[str, Seen] = {}
-        self.skipped: dict[str, Signature] = {}  # could not be handled; retry when it changes
+        # could not be handled: left alone until it changes or `retry` seconds have passed
+        self.skipped: dict[str, tuple[Signature, float]] = {}
 
     def update(self, entries: dict[str, Signature], now: float) -> None:
         for name in list(self.seen):
             if name not in entries:
                 del self.seen[name]
-        for name in list(self.skipped):
-            if entries.get(name) != self.skipped[name]:
+        for name, (sig, until) in list(self.skipped.items()):
+            if entries.get(name) != sig or now >= until:
                 del self.skipped[name]
         for name, sig in entries.items():
             if name in self.skipped:
@@ -123,6 +124,6 @@ class Tracker:
     def forget(self, name: str) -> None:
         self.seen.pop(name, None)
 
-    def skip(self, name: str, sig: Signature) -> None:
+    def skip(self, name: str, sig: Signature, now: float, retry: float) -> None:
         self.seen.pop(name, None)
-        self.skipped[name] = sig
+        self.skipped[name] = (sig, now + retry)
