@@ -17,12 +17,11 @@ install: $(STAMP)
 
 demo: $(STAMP)
 	@mkdir -p out/demo
-	@for f in x12_samples/*.837; do \
-	  $(VENV)/bin/scrub837 scrub "$$f" -o out/demo; status=$$?; \
-	  if [ $$status -gt 1 ]; then exit $$status; fi; \
-	done
+	@$(VENV)/bin/scrub837 scrub x12_samples/*.837 -o out/demo; status=$$?; \
+	  if [ $$status -gt 1 ]; then exit $$status; fi
 	@echo
-	@echo "Reports are in out/demo/ (open out/demo/*.report.html in a browser)."
+	@echo "Reports are in out/demo/: open out/demo/scrub-index.html in a browser."
+	@echo "(exit status 1 above means some claims were held, as the samples intend)"
 
 test: $(STAMP)
 	$(PY) -m pytest -q
