@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-from scrubber.catalogue import EditSpec, Profile, selected
+from scrubber.catalogue import EditSpec, Profile, load_catalogue, selected
 from scrubber.checks import CLAIM_CHECKS, CheckContext, RunContext
 from scrubber.findings import Finding
 from scrubber.model import Claim
@@ -42,6 +42,12 @@ class Engine:
             for edit_id, spec in self.edits.items()
             if spec.enabled and selected(edit_id, select, ignore)
         )
+        catalogue = load_catalogue()
+        self.regraded = frozenset(
+            edit_id
+            for edit_id, spec in self.edits.items()
+            if spec.severity != catalogue[edit_id].severity
+        )
         run.edits = self.edits
         run.active = self.active
         self.run = run
@@ -55,17 +61,12 @@ class Engine:
         return edit_id in self.active
 
     def stamp(self, finding: Finding, edit_id: str) -> Finding:
-        """Set edit id and severity: the catalogue's, unless the check says the case decides."""
-        spec = self.edits[edit_id]
+        """Set edit id and severity. A check may decide the severity case by case (THR002,
+        HL001) unless the profile set one of its own, which then wins."""
         finding.edit = edit_id
-        if finding.severity is None or spec.severity != self._catalogue_default(edit_id):
-            finding.severity = spec.severity
+        if finding.severity is None or edit_id in self.regraded:
+            finding.severity = self.edits[edit_id].severity
         return finding
-
-    def _catalogue_default(self, edit_id: str) -> str:
-        from scrubber.catalogue import load_catalogue
-
-        return load_catalogue()[edit_id].severity
 
     def spec(self, edit_id: str) -> EditSpec:
         return self.edits[edit_id]
