@@ -90,8 +90,6 @@ def scrub_command(
     for path in files:
         if not path.is_file():
             raise click.UsageError(f"{path}: no such file")
-    if out_dir is not None:
-        out_dir.mkdir(parents=True, exist_ok=True)
     options = ScrubOptions(
         out_dir=out_dir,
         tr3=not no_tr3,
@@ -111,6 +109,9 @@ def scrub_command(
             result = scrub(path, options)
         except (CatalogueError, NcciError) as error:
             raise click.UsageError(str(error)) from error
+        except OSError as error:  # unreadable input, unwritable output folder, disk full
+            where = error.filename or path
+            raise click.UsageError(f"{path.name}: {error.strerror or error} ({where})") from error
         except Exception as error:  # an internal error: short message, no traceback
             log.error("internal error on %s: %s", path.name, type(error).__name__)
             click.echo(

@@ -91,3 +91,12 @@ def test_several_files_get_an_index(tmp_path: Path) -> None:
     assert code == 1
     index = (tmp_path / "out" / "scrub-index.html").read_text()
     assert 'a.report.html"' in index and 'b.report.html"' in index
+
+
+def test_unwritable_output_folder_is_a_clear_usage_error(tmp_path: Path) -> None:
+    source = tmp_path / "a.837"
+    source.write_text(wrap(CLEAN))
+    blocked = tmp_path / "blocked"
+    blocked.write_text("a file where the output folder should be")
+    code, output = run("scrub", str(source), "-o", str(blocked / "sub"), "--no-tr3")
+    assert code == 2 and "a.837" in output and "Traceback" not in output
