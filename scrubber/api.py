@@ -17,6 +17,7 @@ from typing import Any
 from scrubber import __version__
 from scrubber.catalogue import load_profile
 from scrubber.checks import RunContext
+from scrubber.codesets.releases import load_code_sets
 from scrubber.engine import Engine
 from scrubber.ncci import load_ptp
 from scrubber.pipeline import FileRun
@@ -47,6 +48,9 @@ class ScrubOptions:
     mode: str = "scrub"  # "validate": no corrections written, envelope problems are errors
     html: bool = True
     ncci: Path | None = None  # a CMS quarterly practitioner PTP file for THR005
+    tr3_errors: list[Any] | None = None  # TR3 errors already found (validate runs TR3 once)
+    # more ICD-10-CM releases (tabular XML or order file; PATH@YYYY-MM-DD gives the start)
+    code_sets: tuple[Path, ...] = ()
 
 
 @dataclass(slots=True)
@@ -81,6 +85,8 @@ def scrub(path: Path, options: ScrubOptions | None = None) -> ScrubResult:
     run = RunContext(run_date=options.run_date or date.today(), mode=options.mode)
     if options.ncci is not None:
         run.notes["ncci"] = load_ptp(options.ncci)
+    if options.code_sets:
+        run.code_sets = load_code_sets(options.code_sets)
     engine = Engine(
         profile,
         run,
@@ -112,6 +118,7 @@ def scrub(path: Path, options: ScrubOptions | None = None) -> ScrubResult:
     report = file_run.report_head(
         input_name=path.name, sha256=sha, version=__version__, profile=profile.name
     )
+    report["code_set"] = run.code_set_names() or report["code_set"]
     outputs = file_run.finish(report)
     counts = report["counts"]
     status = report["status"]

@@ -11,6 +11,7 @@ import click
 from scrubber import __version__
 from scrubber.api import EXIT_INTERNAL, ScrubOptions, ScrubResult, scrub, write_run_index
 from scrubber.catalogue import CatalogueError, load_catalogue
+from scrubber.codesets.releases import CodeSetError, load_code_set
 from scrubber.ncci import NcciError
 
 log = logging.getLogger("scrub837")
@@ -18,6 +19,18 @@ log = logging.getLogger("scrub837")
 
 def _ids(values: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(part.strip().upper() for value in values for part in value.split(",") if part)
+
+
+def _code_sets(
+    _ctx: click.Context, _param: click.Parameter, values: tuple[str, ...]
+) -> tuple[Path, ...]:
+    """Load each --code-set now: a missing or unusable file is a usage error (exit 2)."""
+    for value in values:
+        try:
+            load_code_set(value)
+        except CodeSetError as error:
+            raise click.BadParameter(str(error)) from error
+    return tuple(Path(value) for value in values)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -68,6 +81,15 @@ def main() -> None:
     type=click.DateTime(formats=["%Y-%m-%d"]),
     help="Judge dates as of this day (default: today).",
 )
+@click.option(
+    "--code-set",
+    "code_sets",
+    multiple=True,
+    callback=_code_sets,
+    metavar="PATH[@YYYY-MM-DD]",
+    help="Add an ICD-10-CM release (CMS/CDC tabular XML or order file); dated by its file "
+    "name or by @START. Codes are judged by the release in force on the date of service.",
+)
 def scrub_command(
     files: tuple[Path, ...],
     out_dir: Path | None,
@@ -80,6 +102,7 @@ def scrub_command(
     mask_phi: bool,
     run_date: object,
     ncci: Path | None,
+    code_sets: tuple[Path, ...],
 ) -> None:
     """Scrub claim FILES: write NAME.clean.837, NAME.held.837 and NAME.report.html/.json.
 
@@ -101,13 +124,14 @@ def scrub_command(
         mask_phi=mask_phi,
         run_date=run_date.date() if hasattr(run_date, "date") else None,
         ncci=ncci,
+        code_sets=code_sets,
     )
     worst = 0
     results: list[ScrubResult] = []
     for path in files:
         try:
             result = scrub(path, options)
-        except (CatalogueError, NcciError) as error:
+        except (CatalogueError, NcciError, CodeSetError) as error:
             raise click.UsageError(str(error)) from error
         except OSError as error:  # unreadable input, unwritable output folder, disk full
             where = error.filename or path
@@ -164,5 +188,11 @@ def edits_command(edit_id: str | None) -> None:
         click.echo(f"{heading}:\n  " + text.replace("\n", "\n  ") + "\n")
 
 
-if __name__ == "__main__":  # pragma: no cover
-    main()
+def _register() -> None:
+    """Commands that live in their own modules (partner mode, the drop-folder service)."""
+    from scrubber.cli_validate import validate
+
+    main.add_command(validate)
+
+
+_register()

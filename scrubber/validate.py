@@ -77,11 +77,11 @@ def validate(
     out_dir = options.out_dir or path.parent
     notes: list[str] = []
 
-    tr3_errors: list[Any] = []
+    tr3_errors: list[Any] | None = None
     if options.tr3:
         tr3_errors = _tr3_errors(path, options.jobs, notes)
     scrub_options = options
-    if "tr3_errors" in {f.name for f in fields(ScrubOptions)}:
+    if tr3_errors is not None and "tr3_errors" in {f.name for f in fields(ScrubOptions)}:
         # the pipeline takes our TR3 run instead of walking the map a second time
         reuse: dict[str, Any] = {"tr3_errors": tr3_errors}
         scrub_options = replace(options, **reuse)
@@ -89,7 +89,7 @@ def validate(
 
     scan = scan_file(
         path,
-        tr3_errors,
+        tr3_errors or [],
         claim_severity=_severity(profile, options, "IG001"),
         other_severity=_severity(profile, options, "IG002"),
     )
@@ -170,14 +170,15 @@ def _acks(acks: Iterable[str]) -> tuple[str, ...]:
     return wanted
 
 
-def _tr3_errors(path: Path, jobs: int, notes: list[str]) -> list[Any]:
+def _tr3_errors(path: Path, jobs: int, notes: list[str]) -> list[Any] | None:
+    """pyx12's TR3 errors, or None (with a note) when pyx12 cannot validate the file."""
     from scrubber.x12 import tr3
 
     try:
-        return tr3.validate_tr3(path, jobs=jobs)
+        return list(tr3.validate_tr3(path, jobs=jobs))
     except tr3.Tr3Unavailable as error:
         notes.append(f"TR3 validation could not run on this file: {error}")
-        return []
+        return None
 
 
 def _severity(profile: Profile, options: ScrubOptions, edit_id: str) -> Severity | None:

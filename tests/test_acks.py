@@ -47,6 +47,30 @@ def pyx12_log() -> Iterator[list[str]]:
     logger.removeHandler(handler)
 
 
+@pytest.fixture(autouse=True)
+def every_ack_passes_pyx12(tmp_path: Path, pyx12_log: list[str]) -> Iterator[None]:
+    """After each test: every 999 and 277CA it wrote passes pyx12's validation."""
+    yield
+    for path in sorted(tmp_path.rglob("*")):
+        if path.suffix not in (".999", ".277ca"):
+            continue
+        for text in interchanges(path.read_text(encoding="utf-8")):
+            if find(text, "TA1"):
+                assert_ta1_valid(text, pyx12_log)
+            else:
+                assert_valid(text, pyx12_log)
+
+
+def interchanges(text: str) -> list[str]:
+    """The ISA..IEA interchanges of an acknowledgment file."""
+    found: list[str] = []
+    for segment in (s.strip() for s in text.split("~") if s.strip()):
+        if segment.startswith("ISA"):
+            found.append("")
+        found[-1] += segment + "~\n"
+    return found
+
+
 def pyx12_errors(text: str, log: list[str]) -> list[str]:
     """Every error pyx12 finds validating `text` against the map its GS08 names (in process, as
     pyx12's x12valid does, with a JSON error document)."""
@@ -561,3 +585,31 @@ def test_second_interchange_and_multiple_groups(tmp_path: Path, pyx12_log: list[
     assert len({s[13] for s in find(text999 + text277, "ISA")}) == 4
     assert list(claim_statuses(text277)) == ["PCN1", "PCN2"]
     assert result.exit_status == 1
+
+
+def test_one_bad_interchange_among_good_ones(tmp_path: Path) -> None:
+    good = build_837([ClaimSpec("PCN1")], control_number=1)
+    bad = build_837([ClaimSpec("PCN2")], control_number=2).replace("*T*:~", "*X*:~", 1)
+    result = run(tmp_path, good + bad)
+    replies = interchanges(ack(result, "999"))
+    assert [segments(r)[1][0] for r in replies] == ["GS", "TA1"]
+    assert segments(replies[1])[1][4:] == ["R", "020"]  # ISA15 usage indicator
+    assert [r.ta1 for r in result.interchanges] == [None, "020"]
+    assert list(claim_statuses(ack(result, "277ca"))) == ["PCN1"]
+    assert (result.status, result.exit_status) == ("partial", 1)
+
+
+def test_report_claims_stream_in_either_layout(tmp_path: Path) -> None:
+    from scrubber.acks.ack277ca import iter_report_claims
+
+    result = run(tmp_path, build_837(CLEAN), tr3=False, acks=())
+    report = result.outputs["json"]
+    assert report is not None
+    streamed = list(iter_report_claims(report))
+    assert [c["claim_id"] for c in streamed] == ["PCN1", "PCN2", "PCN3"]
+    pretty = tmp_path / "pretty.json"
+    pretty.write_text(json.dumps(json.loads(report.read_text()), indent=4))
+    assert list(iter_report_claims(pretty)) == streamed
+    empty = tmp_path / "empty.json"
+    empty.write_text(json.dumps({"claims": []}, indent=2))
+    assert list(iter_report_claims(empty)) == []

@@ -223,9 +223,13 @@ def iter_report_claims(report_path: Path) -> Iterator[dict[str, Any]]:
                 continue
             if stripped.startswith("]"):
                 return
-            if not stripped.startswith("{"):
-                break
-            yield json.loads(stripped.rstrip(","))
+            try:
+                entry = json.loads(stripped.rstrip(",")) if stripped.startswith("{") else None
+            except json.JSONDecodeError:
+                entry = None
+            if not isinstance(entry, dict):
+                break  # not one claim per line: read the report whole
+            yield entry
             yielded += 1
         else:
             if in_claims:

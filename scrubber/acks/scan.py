@@ -258,8 +258,8 @@ def read_broken_isa(path: Path) -> tuple[list[str], Delimiters] | None:
     if len(parts) != 17 or len(parts[16]) < 2:
         return None
     component, terminator = parts[16][0], parts[16][1]
-    if terminator.isalnum() or terminator == " ":
-        return None
+    if terminator.isalnum() or terminator == " " or terminator in "".join(parts[:16]):
+        return None  # not 16 elements before the first terminator: not an ISA to answer
     repetition = parts[11][:1] or "^"
     elements = parts[:16] + [component]
     return elements, Delimiters(element, component, repetition, terminator)
@@ -355,7 +355,9 @@ class Scanner:
         o = self.open
         if o.transaction is not None and seg_id not in ("ISA", "GS", "GE", "IEA", "ST"):
             o.transaction.segments += 1
-        if seg_id == "ISA":
+        if seg_id == "TA1" and o.group is None:
+            pass  # an interchange acknowledgment travelling with the interchange: not ours
+        elif seg_id == "ISA":
             self._close_interchange(missing_trailer=True)
             interchange = InterchangeScan(elements, delimiters, number)
             interchange.note_codes = isa_note_codes(elements, delimiters)
@@ -427,7 +429,7 @@ class Scanner:
             o.transaction = transaction
             o.claim_id = None
         elif o.transaction is None:
-            self._stray()
+            pass  # between transactions of a group: the report says it was not read
         elif seg_id == "SE":
             transaction = o.transaction
             transaction.se_number = number
@@ -549,6 +551,8 @@ class Scanner:
             transaction = group.transactions[-1]
             if transaction.se_number != error.segment_number:
                 return  # outside any transaction: the reader reports the stray segment
+        if transaction.unsupported:
+            return  # not an 837P: IK5 says so; its content was walked with the wrong map
         in_claim = o.claim_id is not None and error.segment_id != "SE"
         severity = self.claim_severity if in_claim else self.other_severity
         if severity is None:
