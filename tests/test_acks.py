@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import json
 import logging
 import re
@@ -13,7 +12,6 @@ from collections.abc import Iterator
 from decimal import Decimal
 from importlib.resources import files
 from pathlib import Path
-from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -25,6 +23,7 @@ from scrubber.catalogue import data_dir, load_catalogue
 from scrubber.cli_validate import validate as validate_command
 from scrubber.synth import ClaimSpec, LineSpec, build_837
 from scrubber.validate import ValidateResult, validate
+from scrubber.x12.conformance import pyx12_errors as pyx12_judge
 
 # --------------------------------------------------------------------------------------------
 # pyx12 as the judge
@@ -72,37 +71,8 @@ def interchanges(text: str) -> list[str]:
 
 
 def pyx12_errors(text: str, log: list[str]) -> list[str]:
-    """Every error pyx12 finds validating `text` against the map its GS08 names (in process, as
-    pyx12's x12valid does, with a JSON error document)."""
-    import pyx12.params
-    import pyx12.x12n_document
-
-    log.clear()
-    json_out = io.StringIO()
-    ok = pyx12.x12n_document.x12n_document(
-        param=pyx12.params.ParamsBase(),
-        src_file=io.StringIO(text),
-        fd_997=None,
-        fd_html=None,
-        fd_json=json_out,
-    )
-    found: list[str] = list(log)
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            for key, value in node.items():
-                if key == "errors" and value:
-                    found.extend(f"{e.get('err_cde')}: {e.get('err_str')}" for e in value)
-                else:
-                    walk(value)
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
-
-    walk(json.loads(json_out.getvalue()))
-    if not ok and not found:
-        found.append("pyx12 reports the document invalid")
-    return found
+    """Every error pyx12 finds validating `text` against the map its GS08 names."""
+    return pyx12_judge(text)
 
 
 def assert_valid(text: str, log: list[str]) -> None:

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import io
-import json
-import logging
 import tracemalloc
 from collections.abc import Iterator
 from datetime import date
@@ -25,39 +22,12 @@ from scrubber.synth import (
     iter_synth_claims,
     write_837,
 )
+from scrubber.x12.conformance import pyx12_errors
 
 
 def tr3_errors(text: str) -> list[str]:
     """pyx12's TR3 validation, in-process: the error strings (empty when the file is valid)."""
-    import pyx12.params
-    import pyx12.x12n_document
-
-    report = io.StringIO()
-    logging.getLogger("pyx12").setLevel(logging.CRITICAL)  # it logs every error as well
-    ok = pyx12.x12n_document.x12n_document(
-        param=pyx12.params.params(),
-        src_file=io.StringIO(text),
-        fd_997=None,
-        fd_html=None,
-        fd_json=report,
-    )
-    errors: list[str] = []
-
-    def collect(node: Any) -> None:
-        if isinstance(node, dict):
-            for key, value in node.items():
-                if key == "errors":
-                    errors.extend(f"{e['err_cde']}: {e['err_str']}" for e in value)
-                else:
-                    collect(value)
-        elif isinstance(node, list):
-            for item in node:
-                collect(item)
-
-    collect(json.loads(report.getvalue()))
-    if not ok and not errors:
-        errors.append("pyx12 reported failure without an error record")
-    return errors
+    return pyx12_errors(text)
 
 
 def segments(text: str) -> list[list[str]]:

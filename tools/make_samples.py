@@ -9,9 +9,6 @@ All people, ids and addresses are made up.
 from __future__ import annotations
 
 import argparse
-import io
-import json
-import logging
 import sys
 from datetime import date
 from decimal import Decimal
@@ -233,35 +230,9 @@ def render(name: str) -> str:
 
 def pyx12_verdict(text: str) -> list[str]:
     """pyx12's TR3 errors for ``text`` (empty: valid)."""
-    import pyx12.params
-    import pyx12.x12n_document
+    from scrubber.x12.conformance import pyx12_errors
 
-    logging.getLogger("pyx12").setLevel(logging.CRITICAL)
-    report = io.StringIO()
-    ok = pyx12.x12n_document.x12n_document(
-        param=pyx12.params.params(),
-        src_file=io.StringIO(text),
-        fd_997=None,
-        fd_html=None,
-        fd_json=report,
-    )
-    errors: list[str] = []
-
-    def visit(node: Any) -> None:
-        if isinstance(node, dict):
-            for key, value in node.items():
-                if key == "errors":
-                    errors.extend(f"{e['err_cde']}: {e['err_str']}" for e in value)
-                else:
-                    visit(value)
-        elif isinstance(node, list):
-            for item in node:
-                visit(item)
-
-    visit(json.loads(report.getvalue()))
-    if not ok and not errors:
-        errors.append("failure without an error record")
-    return errors
+    return pyx12_errors(text)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -38,16 +38,15 @@ def spasm_category_with_back_context(claim: Claim, ctx: CheckContext) -> Iterato
         if code not in settled:
             continue
         target = settled[code]
-        others = [s for s in ctx.codes.billable_under(code) if s != target]
+        codes = ctx.codes_on(claim, diagnosis)
+        others = [s for s in codes.billable_under(code) if s != target]
         hi = diagnosis.segment
         elements = list(hi.elements)
         parts = hi.components(diagnosis.element)
         parts[1] = target
         elements[diagnosis.element] = hi.join_components(parts)
         yield Finding(
-            ctx.message(
-                code=dotted(code), target=dotted(target), title=ctx.codes.title(target) or ""
-            ),
+            ctx.message(code=dotted(code), target=dotted(target), title=codes.title(target) or ""),
             hi,
             diagnosis.location,
             suggestions=[target, *others],

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from datetime import date
 
 from scrubber.checks.common import dotted, icd10_codes, normalize_code
-from scrubber.checks.registry import CheckContext, claim_check
+from scrubber.checks.registry import CheckContext, claim_check, diagnosis_date
 from scrubber.findings import Finding, Fix
 from scrubber.model import Claim
 
@@ -17,9 +17,10 @@ ICD10_START = date(2015, 10, 1)
 def unknown_diagnosis_code(claim: Claim, ctx: CheckContext) -> Iterator[Finding]:
     for diagnosis in icd10_codes(claim):
         code = normalize_code(diagnosis.code)
-        if not ctx.codes.exists(code):
+        codes = ctx.codes_on(claim, diagnosis)
+        if not codes.exists(code):
             yield Finding(
-                ctx.message(code=dotted(code), release=ctx.codes.release.name),
+                ctx.message(code=dotted(code), release=codes.release.name),
                 diagnosis.segment,
                 diagnosis.location,
             )
@@ -27,10 +28,10 @@ def unknown_diagnosis_code(claim: Claim, ctx: CheckContext) -> Iterator[Finding]
 
 @claim_check("DX002")
 def non_billable_diagnosis(claim: Claim, ctx: CheckContext) -> Iterator[Finding]:
-    codes = ctx.codes
     refined = ctx.run.refined_codes(claim)
     for diagnosis in icd10_codes(claim):
         code = normalize_code(diagnosis.code)
+        codes = ctx.codes_on(claim, diagnosis)
         if code in refined or not codes.exists(code) or codes.is_billable(code):
             continue
         suggestions = codes.billable_under(code)
@@ -128,7 +129,7 @@ def diagnosis_qualifier(claim: Claim, ctx: CheckContext) -> Iterator[Finding]:
     icd9 = [
         d
         for d in wrong
-        if d.qualifier in ("BK", "BF") and not ctx.codes.exists(normalize_code(d.code))
+        if d.qualifier in ("BK", "BF") and not ctx.codes_on(claim, d).exists(normalize_code(d.code))
     ]
     if icd9:
         yield Finding(
@@ -158,18 +159,23 @@ def diagnosis_qualifier(claim: Claim, ctx: CheckContext) -> Iterator[Finding]:
 
 @claim_check("DX010")
 def no_code_set_for_service_date(claim: Claim, ctx: CheckContext) -> Iterator[Finding]:
-    release = ctx.codes.release
-    if ctx.run.notes.get("DX010") or not icd10_codes(claim):
+    """Once per file: the first date a diagnosis is judged on (see diagnosis_date; on or after
+    the ICD-10 start, DX009 covers earlier ones) that no installed release covers, and the
+    nearest release, which judged it instead."""
+    if ctx.run.notes.get("DX010"):
         return
-    for line in claim.lines:
-        day = claim.line_date(line)
-        if day is None or day < ICD10_START:
+    sent = icd10_codes(claim)
+    days = {diagnosis_date(claim, d) for d in sent}
+    for day in sorted(d for d in days if d is not None and d >= ICD10_START):
+        index, covered = ctx.run.release_for(day)
+        if covered:
             continue
-        if day < release.effective_from or (release.effective_to and day > release.effective_to):
-            ctx.run.notes["DX010"] = True
-            yield Finding(
-                ctx.message(date=day.isoformat(), release=release.name),
-                line.service_date_segment,
-                "DTP03",
-            )
-            return
+        ctx.run.notes["DX010"] = True
+        line = next((ln for ln in claim.lines if claim.line_date(ln) == day), None)
+        segment = line.service_date_segment if line is not None else None
+        yield Finding(
+            ctx.message(date=day.isoformat(), release=index.release.name),
+            segment if segment is not None else sent[0].segment,
+            "DTP03" if segment is not None else sent[0].location,
+        )
+        return

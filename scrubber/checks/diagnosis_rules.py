@@ -8,7 +8,7 @@ from datetime import date
 
 from scrubber.checks.common import dotted, icd10_codes, in_ranges, normalize_code
 from scrubber.checks.registry import CheckContext, claim_check
-from scrubber.codesets.icd10cm import excludes1_conflict
+from scrubber.codesets.icd10cm import Icd10cm, excludes1_conflict
 from scrubber.findings import Finding
 from scrubber.model import Claim, Diagnosis
 
@@ -25,11 +25,15 @@ def _principal(claim: Claim) -> Diagnosis | None:
 
 @claim_check("DX006")
 def excludes1_pair(claim: Claim, ctx: CheckContext) -> Iterator[Finding]:
-    codes = ctx.codes
-    known = [d for d in icd10_codes(claim) if codes.exists(normalize_code(d.code))]
-    for index, later in enumerate(known):
+    # each code is judged by the release in force on its date; a pair by the later code's
+    known: list[tuple[Diagnosis, Icd10cm]] = []
+    for diagnosis in icd10_codes(claim):
+        codes = ctx.codes_on(claim, diagnosis)
+        if codes.exists(normalize_code(diagnosis.code)):
+            known.append((diagnosis, codes))
+    for index, (later, codes) in enumerate(known):
         b = normalize_code(later.code)
-        for earlier in known[:index]:
+        for earlier, _codes in known[:index]:
             a = normalize_code(earlier.code)
             if a == b:
                 continue  # DX004
@@ -61,10 +65,13 @@ def external_cause_first(claim: Claim, ctx: CheckContext) -> Iterator[Finding]:
 @claim_check("DX008")
 def manifestation_first(claim: Claim, ctx: CheckContext) -> Iterator[Finding]:
     principal = _principal(claim)
-    if principal is not None and ctx.codes.is_manifestation(normalize_code(principal.code)):
-        code = normalize_code(principal.code)
+    if principal is None:
+        return
+    codes = ctx.codes_on(claim, principal)
+    code = normalize_code(principal.code)
+    if codes.is_manifestation(code):
         yield Finding(
-            ctx.message(code=dotted(code), title=ctx.codes.title(code) or ""),
+            ctx.message(code=dotted(code), title=codes.title(code) or ""),
             principal.segment,
             principal.location,
         )
@@ -95,10 +102,10 @@ def icd10_before_start(claim: Claim, ctx: CheckContext) -> Iterator[Finding]:
 
 @claim_check("SPC001")
 def unspecified_with_specific_siblings(claim: Claim, ctx: CheckContext) -> Iterator[Finding]:
-    codes = ctx.codes
     limit = int(ctx.params.get("max_suggestions", 12))
     for diagnosis in icd10_codes(claim):
         code = normalize_code(diagnosis.code)
+        codes = ctx.codes_on(claim, diagnosis)
         if not (codes.is_billable(code) and codes.is_unspecified(code)):
             continue
         specific = [s for s in codes.siblings(code) if not codes.is_unspecified(s)]

@@ -9,10 +9,11 @@ from typing import TYPE_CHECKING, Any
 
 from scrubber.catalogue import EditSpec
 from scrubber.findings import Finding
-from scrubber.model import Claim
+from scrubber.model import Claim, Diagnosis
 
 if TYPE_CHECKING:
-    from scrubber.codesets.icd10cm import Icd10cm
+    from scrubber.codesets.icd10cm import CodeSetRelease, Icd10cm
+    from scrubber.codesets.releases import CodeSets
 
 
 @dataclass(slots=True)
@@ -25,6 +26,10 @@ class RunContext:
     active: frozenset[str] = frozenset()
     _codes: Any = None
     notes: dict[str, Any] = field(default_factory=dict)
+    #: Installed releases by date of service; None = the packaged release alone.
+    code_sets: CodeSets | None = None
+    #: Releases that judged something in this run, for the report head.
+    releases_used: dict[CodeSetRelease, None] = field(default_factory=dict)
 
     def refined_codes(self, claim: Claim) -> dict[str, str]:
         """Non-billable codes that CTX002 settles on this claim (DX002 leaves them to it)."""
@@ -36,11 +41,52 @@ class RunContext:
 
     @property
     def codes(self) -> Icd10cm:
+        """The default release: the newest installed one (the packaged one unless a later
+        release was added). Checks that know a date of service use :meth:`codes_for`."""
         if self._codes is None:
-            from scrubber.codesets.icd10cm import load_icd10cm
+            if self.code_sets is not None:
+                self._codes = self.code_sets.newest
+            else:
+                from scrubber.codesets.icd10cm import load_icd10cm
 
-            self._codes = load_icd10cm()
+                self._codes = load_icd10cm()
         return self._codes
+
+    def release_for(self, day: date | None) -> tuple[Icd10cm, bool]:
+        """The release in force on a date of service and True, else the nearest release and
+        False (DX010). No date: the default release, counted as covering."""
+        if day is None:
+            index, covered = self.codes, True
+        elif self.code_sets is None:
+            index = self.codes
+            covered = index.release.covers(day)
+        else:
+            index, covered = self.code_sets.for_date(day)
+        self.releases_used[index.release] = None
+        return index, covered
+
+    def codes_for(self, day: date | None) -> Icd10cm:
+        """The release that judges codes on a date of service (see :meth:`release_for`)."""
+        return self.release_for(day)[0]
+
+    def code_set_names(self) -> str:
+        """The releases used so far, oldest first ("" if none was)."""
+        used = sorted(self.releases_used, key=lambda r: r.effective_from)
+        return "; ".join(r.name for r in used)
+
+
+def diagnosis_date(claim: Claim, diagnosis: Diagnosis) -> date | None:
+    """The date a diagnosis is judged on: the earliest date of service of the lines that point
+    to it, else the claim's earliest date of service."""
+    earliest: date | None = None
+    for line in claim.lines:
+        named = (p.strip() for p in line.pointers)
+        if not any(p.isdigit() and int(p) == diagnosis.position for p in named):
+            continue
+        day = claim.line_date(line)
+        if day is not None and (earliest is None or day < earliest):
+            earliest = day
+    return earliest if earliest is not None else claim.earliest_service_date
 
 
 @dataclass(slots=True)
@@ -58,6 +104,10 @@ class CheckContext:
     @property
     def codes(self) -> Icd10cm:
         return self.run.codes
+
+    def codes_on(self, claim: Claim, diagnosis: Diagnosis) -> Icd10cm:
+        """The release that judges one diagnosis of a claim (see :func:`diagnosis_date`)."""
+        return self.run.codes_for(diagnosis_date(claim, diagnosis))
 
 
 ClaimCheck = Callable[[Claim, CheckContext], Iterable[Finding]]

@@ -398,7 +398,17 @@ class Watcher:
             self._commit(job)
             self._processed(job)
         except Exception as error:
-            self._internal_error(name, sig, self._current, error)
+            job = self._current
+            if self.stopping and job is not None and job.state == "scrubbing":
+                # most likely the stop itself (Ctrl-C reaches TR3 worker processes too): not
+                # the file's fault; the journal has it and the next start scrubs it again
+                self.log.warning(
+                    "interrupted; resumed at the next start",
+                    file=name,
+                    error=type(error).__name__,
+                )
+            else:
+                self._internal_error(name, sig, job, error)
         finally:
             self.tracker.forget(name)
         return True
@@ -558,6 +568,7 @@ class Watcher:
         """staged -> outputs in place -> committed -> input moved -> done. Safe to repeat."""
         if job.state == "staged":
             for n, (action, source, destination) in enumerate(job.installs):
+                files.make_dir(Path(destination).parent)  # in case it was removed meanwhile
                 if action == "copy":
                     files.copy(Path(source), Path(destination))
                 else:
@@ -575,6 +586,7 @@ class Watcher:
         """Move the inbox file to its destination if it is still the file we scrubbed;
         otherwise (a new upload took its name, or it was already moved) archive the snapshot."""
         assert job.input_dest is not None
+        files.make_dir(job.input_dest.parent)
         path = self.inbox / job.name
         try:
             st: os.stat_result | None = os.lstat(path)
@@ -687,10 +699,14 @@ class Watcher:
         )
         try:
             if job is None:
+                try:
+                    ident = identity(os.lstat(self.inbox / name))
+                except FileNotFoundError:
+                    return  # the file went away
                 work = Path(tempfile.mkdtemp(prefix="job-", dir=self.work_root))
                 job = self._create(
                     name=name,
-                    identity=identity(os.lstat(self.inbox / name)),
+                    identity=ident,
                     stem=self._choose_stem(name),
                     kind="error",
                     state="scrubbing",
@@ -703,8 +719,6 @@ class Watcher:
                 )
                 self._fail(job, "error", EXIT_INTERNAL, reason)
                 return
-        except FileNotFoundError:
-            return  # the file went away
         except Exception as again:
             error = again
         self.log.error(
