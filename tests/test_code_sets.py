@@ -121,6 +121,29 @@ def test_order_file_answers_like_the_tabular_index(fy2021: Path) -> None:
     assert index.excludes1("M545") == []  # order files carry no notes
 
 
+def test_order_file_matches_the_packaged_tabular(tmp_path: Path) -> None:
+    """An order file written from the packaged release answers every query as the tabular does
+    (7th-character codes, placeholders, manifestations, the O-code fetus character included)."""
+    icd = load_icd10cm()
+    prefixes = ("M4", "M5", "M6", "S39", "O32", "T40", "QA")
+    codes = [c for c in icd.codes() if c.startswith(prefixes)]
+    rows = [
+        (c, str(int(icd.is_billable(c))), (icd.title(c) or "")[:60], icd.title(c) or "")
+        for c in codes
+    ]
+    path = tmp_path / "icd10cm-order-April-1-2026.txt"
+    path.write_text(order_text(rows), encoding="utf-8")
+    index = read_order_file(path)
+    assert index.release.name == icd.release.name and len(index) == len(codes)
+    assert any(icd.is_manifestation(c) for c in codes) and any(len(c) == 7 for c in codes)
+    for code in codes:
+        for query in ("is_billable", "title", "is_unspecified", "is_manifestation", "chapter"):
+            assert getattr(index, query)(code) == getattr(icd, query)(code), (query, code)
+        assert index.parent(code) == icd.parent(code), code
+        assert index.billable_under(code) == icd.billable_under(code), code
+        assert index.siblings(code) == icd.siblings(code), code
+
+
 def test_order_file_of_another_layout_is_refused(tmp_path: Path) -> None:
     bad = tmp_path / "icd10cm-order-2021.txt"
     bad.write_text("M545 Low back pain\n")

@@ -293,8 +293,11 @@ def test_unreadable_input_is_unavailable(tmp_path: Path, content: bytes, words: 
 def test_versions_pyx12_cannot_read_are_unavailable_in_plain_words() -> None:
     with pytest.raises(Tr3Unavailable, match="00403"):
         validate_tr3(corpus("837p/bots-edi__bots-plugins__837_01.x12"))
-    with pytest.raises(Tr3Unavailable, match="GS08.*005010X222\\b"):
-        validate_tr3(corpus("837p/Inteligenz__X12Parser__ProfessionalClaim1.txt"))
+
+
+def test_base_x222_label_is_read_with_the_a1_map() -> None:
+    errors = validate_tr3(corpus("837p/Inteligenz__X12Parser__ProfessionalClaim1.txt"))
+    assert errors and all("Map not found" not in e.message for e in errors)
 
 
 def test_garbage_never_raises_anything_else(tmp_path: Path) -> None:

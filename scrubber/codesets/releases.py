@@ -138,7 +138,7 @@ def release_from_name(path: Path, start: date | None = None) -> CodeSetRelease |
 # --------------------------------------------------------------------------------------------
 # Order files
 
-_ORDER_CODE = re.compile(r"[A-Z][0-9][0-9A-Z]{1,5}")
+_ORDER_CODE = re.compile(r"[A-Z][0-9A-Z]{2,6}")
 
 #: Chapter ranges (first and last category) for order files, which carry no chapters.
 _CHAPTERS = (
