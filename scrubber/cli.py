@@ -11,7 +11,8 @@ import click
 from scrubber import __version__
 from scrubber.api import EXIT_INTERNAL, ScrubOptions, ScrubResult, scrub, write_run_index
 from scrubber.catalogue import CatalogueError, load_catalogue
-from scrubber.codesets.releases import CodeSetError, load_code_set
+from scrubber.cli_options import mask_phi_option, run_options
+from scrubber.codesets.releases import CodeSetError
 from scrubber.ncci import NcciError
 
 log = logging.getLogger("scrub837")
@@ -19,18 +20,6 @@ log = logging.getLogger("scrub837")
 
 def _ids(values: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(part.strip().upper() for value in values for part in value.split(",") if part)
-
-
-def _code_sets(
-    _ctx: click.Context, _param: click.Parameter, values: tuple[str, ...]
-) -> tuple[Path, ...]:
-    """Load each --code-set now: a missing or unusable file is a usage error (exit 2)."""
-    for value in values:
-        try:
-            load_code_set(value)
-        except CodeSetError as error:
-            raise click.BadParameter(str(error)) from error
-    return tuple(Path(value) for value in values)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -51,26 +40,13 @@ def main() -> None:
     type=click.Path(path_type=Path, file_okay=False),
     help="Folder for the outputs (default: beside each input).",
 )
-@click.option("--no-tr3", is_flag=True, help="Skip pyx12's TR3 validation (much faster).")
-@click.option(
-    "--jobs",
-    type=click.IntRange(1, 64),
-    default=1,
-    show_default=True,
-    help="Processes for TR3 validation.",
-)
+@run_options
+@mask_phi_option
 @click.option("--unsafe-fixes", is_flag=True, help="Also apply fixes that change what is coded.")
 @click.option(
     "--select", multiple=True, help="Run only these edits (ids or prefixes, comma-separated)."
 )
 @click.option("--ignore", multiple=True, help="Skip these edits (ids or prefixes).")
-@click.option(
-    "--profile",
-    default="default",
-    show_default=True,
-    help="Payer profile: a name in edits/profiles or a path to a TOML file.",
-)
-@click.option("--mask-phi", is_flag=True, help="Mask names, member ids and birth dates in reports.")
 @click.option(
     "--ncci",
     type=click.Path(path_type=Path, dir_okay=False, exists=True),
@@ -80,15 +56,6 @@ def main() -> None:
     "--run-date",
     type=click.DateTime(formats=["%Y-%m-%d"]),
     help="Judge dates as of this day (default: today).",
-)
-@click.option(
-    "--code-set",
-    "code_sets",
-    multiple=True,
-    callback=_code_sets,
-    metavar="PATH[@YYYY-MM-DD]",
-    help="Add an ICD-10-CM release (CMS/CDC tabular XML or order file); dated by its file "
-    "name or by @START. Codes are judged by the release in force on the date of service.",
 )
 def scrub_command(
     files: tuple[Path, ...],

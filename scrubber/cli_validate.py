@@ -14,6 +14,7 @@ import click
 from scrubber.acks.control import ControlFileError
 from scrubber.api import EXIT_INTERNAL, ScrubOptions
 from scrubber.catalogue import CatalogueError
+from scrubber.cli_options import run_options
 from scrubber.validate import ACKS, ValidateResult
 from scrubber.validate import validate as validate_file
 
@@ -36,24 +37,7 @@ log = logging.getLogger("scrub837")
     type=click.Path(path_type=Path, file_okay=False),
     help="Folder for the report and acknowledgments (default: beside each input).",
 )
-@click.option(
-    "--profile",
-    default="default",
-    show_default=True,
-    help="Payer profile: a name in edits/profiles or a path to a TOML file.",
-)
-@click.option(
-    "--no-tr3",
-    is_flag=True,
-    help="Skip pyx12's TR3 validation (the 999 then reports envelope errors only).",
-)
-@click.option(
-    "--jobs",
-    type=click.IntRange(1, 64),
-    default=1,
-    show_default=True,
-    help="Processes for TR3 validation.",
-)
+@run_options
 @click.option(
     "--control-file",
     type=click.Path(path_type=Path, dir_okay=False),
@@ -64,9 +48,10 @@ def validate(
     files: tuple[Path, ...],
     acks: tuple[str, ...],
     out_dir: Path | None,
-    profile: str,
     no_tr3: bool,
     jobs: int,
+    profile: str,
+    code_sets: tuple[Path, ...],
     control_file: Path | None,
 ) -> None:
     """Partner mode: check FILES without correcting them; write NAME.report.json, a 999
@@ -81,7 +66,9 @@ def validate(
             raise click.UsageError(f"{path}: no such file")
     if out_dir is not None:
         out_dir.mkdir(parents=True, exist_ok=True)
-    options = ScrubOptions(out_dir=out_dir, tr3=not no_tr3, jobs=jobs, profile=profile)
+    options = ScrubOptions(
+        out_dir=out_dir, tr3=not no_tr3, jobs=jobs, profile=profile, code_sets=code_sets
+    )
     wanted = tuple(a.lower() for a in acks) or ACKS
     worst = 0
     for path in files:
@@ -92,7 +79,7 @@ def validate(
         except ControlFileError as error:
             raise click.UsageError(str(error)) from error
         except Exception as error:  # an internal error: short message, no traceback
-            log.exception("internal error on %s", path.name)
+            log.error("internal error on %s: %s", path.name, type(error).__name__)
             click.echo(
                 f"scrub837: internal error on {path.name}: {type(error).__name__}. "
                 "This is a bug; please report it.",

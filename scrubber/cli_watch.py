@@ -11,6 +11,7 @@ from pathlib import Path
 import click
 
 from scrubber.api import EXIT_INTERNAL, EXIT_USAGE
+from scrubber.cli_options import mask_phi_option, run_options
 
 _DIR = click.Path(path_type=Path, file_okay=False)
 
@@ -61,16 +62,8 @@ _DIR = click.Path(path_type=Path, file_okay=False)
     help="Append JSON-lines log here (default: stderr).",
 )
 @click.option("--once", is_flag=True, help="Process what is in the inbox, then exit (for cron).")
-@click.option("--no-tr3", is_flag=True, help="Skip pyx12's TR3 validation (much faster).")
-@click.option(
-    "--jobs",
-    type=click.IntRange(1, 64),
-    default=1,
-    show_default=True,
-    help="Processes for TR3 validation.",
-)
-@click.option("--profile", default="default", show_default=True, help="Payer profile.")
-@click.option("--mask-phi", is_flag=True, help="Mask names, member ids and birth dates in reports.")
+@run_options
+@mask_phi_option
 def watch(
     inbox: Path,
     out: Path,
@@ -87,6 +80,7 @@ def watch(
     no_tr3: bool,
     jobs: int,
     profile: str,
+    code_sets: tuple[Path, ...],
     mask_phi: bool,
 ) -> None:
     """Watch INBOX (an SFTP drop folder) and scrub each file once its upload is complete.
@@ -119,6 +113,7 @@ def watch(
         profile=profile,
         mask_phi=mask_phi,
         jobs=jobs,
+        code_sets=code_sets,
     )
     try:
         status = Watcher(config).run()

@@ -88,6 +88,7 @@ class WatchConfig:
     profile: str = "default"
     mask_phi: bool = False
     jobs: int = 1
+    code_sets: tuple[Path, ...] = ()
 
 
 def _crash_points(spec: str) -> list[tuple[str, str, str]]:
@@ -121,7 +122,11 @@ class Watcher:
         self.failed = _absolute(config.failed or self.state / "failed")
         self.work_root = self.state / "work"
         self.options = ScrubOptions(
-            tr3=config.tr3, jobs=config.jobs, profile=config.profile, mask_phi=config.mask_phi
+            tr3=config.tr3,
+            jobs=config.jobs,
+            profile=config.profile,
+            mask_phi=config.mask_phi,
+            code_sets=config.code_sets,
         )
         self.tracker = Tracker(config.settle, config.incomplete_wait)
         self.log = EventLog()
