@@ -30,11 +30,10 @@ from typing import Any, TextIO
 from scrubber.acks.scan import FileScan, InterchangeScan
 from scrubber.acks.segments import (
     SegmentWriter,
-    ack_delimiters,
     amount,
     clean_value,
     free_text,
-    reply_isa,
+    open_reply,
 )
 from scrubber.catalogue import data_dir
 from scrubber.model import Claim, Segment, TransactionHeader, parse_d8
@@ -506,24 +505,8 @@ def _interchange(
     now: datetime,
 ) -> None:
     interchange = outline.interchange
-    d = ack_delimiters(interchange.delimiters)
-    w = SegmentWriter(out, d)
     control = next(numbers)
-    w.write_raw(reply_isa(interchange.isa, d, control, now))
-    first = interchange.groups[0]
-    sender = clean_value(first.element(3), d, 15) or interchange.element(8).strip() or "UNKNOWN"
-    receiver = clean_value(first.element(2), d, 15) or interchange.element(6).strip() or "UNKNOWN"
-    w.write(
-        "GS",
-        "HN",
-        sender,
-        receiver,
-        now.strftime("%Y%m%d"),
-        now.strftime("%H%M"),
-        str(control),
-        "X",
-        VERSION_277CA,
-    )
+    w = open_reply(out, interchange, control, now, "HN", VERSION_277CA)
     for transaction in outline.transactions:
         _transaction(w, transaction, records, codes, next(numbers), now)
     w.write("GE", str(len(outline.transactions)), str(control))

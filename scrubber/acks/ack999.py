@@ -16,7 +16,7 @@ from functools import cache
 from typing import Any, TextIO
 
 from scrubber.acks.scan import FileScan, GroupScan, InterchangeScan, PlacedError, TransactionScan
-from scrubber.acks.segments import SegmentWriter, ack_delimiters, clean_value, reply_isa
+from scrubber.acks.segments import SegmentWriter, ack_delimiters, clean_value, open_reply, reply_isa
 
 VERSION_999 = "005010X231A1"
 AK1_CODES = frozenset({"BE", "HB", "HC", "HI", "HN", "HP", "HR", "HS", "RA"})
@@ -86,24 +86,8 @@ def _valid(value: str, pattern: str) -> bool:
 def _interchange(
     out: TextIO, interchange: InterchangeScan, numbers: Iterator[int], now: datetime
 ) -> InterchangeAck:
-    d = ack_delimiters(interchange.delimiters)
-    w = SegmentWriter(out, d)
     control = next(numbers)
-    w.write_raw(reply_isa(interchange.isa, d, control, now))
-    first = interchange.groups[0]
-    sender = clean_value(first.element(3), d, 15) or interchange.element(8).strip() or "UNKNOWN"
-    receiver = clean_value(first.element(2), d, 15) or interchange.element(6).strip() or "UNKNOWN"
-    w.write(
-        "GS",
-        "FA",
-        sender,
-        receiver,
-        now.strftime("%Y%m%d"),
-        now.strftime("%H%M"),
-        str(control),
-        "X",
-        VERSION_999,
-    )
+    w = open_reply(out, interchange, control, now, "FA", VERSION_999)
     codes = []
     for group in interchange.groups:
         codes.append(_group(w, group, next(numbers)))

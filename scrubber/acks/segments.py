@@ -6,9 +6,12 @@ import re
 from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from scrubber.x12.tokens import Delimiters
+
+if TYPE_CHECKING:
+    from scrubber.acks.scan import InterchangeScan
 
 DEFAULT_DELIMITERS = Delimiters(element="*", component=":", repetition="^", segment="~")
 
@@ -144,3 +147,24 @@ def reply_isa(
         delimiters.component,
     ]
     return delimiters.element.join(elements)
+
+
+def open_reply(
+    out: TextIO,
+    interchange: InterchangeScan,
+    control: int,
+    now: datetime,
+    functional_id: str,
+    version: str,
+) -> SegmentWriter:
+    """Start a reply interchange and its one group (999: FA, 277CA: HN): ISA with sender and
+    receiver swapped, GS from the received group's receiver to its sender."""
+    d = ack_delimiters(interchange.delimiters)
+    w = SegmentWriter(out, d)
+    w.write_raw(reply_isa(interchange.isa, d, control, now))
+    first = interchange.groups[0]
+    sender = clean_value(first.element(3), d, 15) or interchange.element(8).strip() or "UNKNOWN"
+    receiver = clean_value(first.element(2), d, 15) or interchange.element(6).strip() or "UNKNOWN"
+    day, time = now.strftime("%Y%m%d"), now.strftime("%H%M")
+    w.write("GS", functional_id, sender, receiver, day, time, str(control), "X", version)
+    return w
