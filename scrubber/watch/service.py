@@ -664,15 +664,14 @@ class Watcher:
         )
 
     # -- failures
-    def _unreadable(self, name: str, error: OSError) -> None:
-        """A file we cannot read goes to the failed folder with a report that says so."""
-        path = self.inbox / name
+    def _error_job(self, name: str) -> Job | None:
+        """A journal entry for a file that failed before it had one (None: the file is gone)."""
         try:
-            ident = identity(os.lstat(path))
+            ident = identity(os.lstat(self.inbox / name))
         except FileNotFoundError:
-            return
+            return None
         work = Path(tempfile.mkdtemp(prefix="job-", dir=self.work_root))
-        job = self._create(
+        return self._create(
             name=name,
             identity=ident,
             stem=self._choose_stem(name),
@@ -680,6 +679,12 @@ class Watcher:
             state="scrubbing",
             work=work,
         )
+
+    def _unreadable(self, name: str, error: OSError) -> None:
+        """A file we cannot read goes to the failed folder with a report that says so."""
+        job = self._error_job(name)
+        if job is None:
+            return
         reason = (
             f"{name} could not be read ({error.strerror or type(error).__name__}). Check the "
             "file's permissions and upload it again."
@@ -704,19 +709,9 @@ class Watcher:
         )
         try:
             if job is None:
-                try:
-                    ident = identity(os.lstat(self.inbox / name))
-                except FileNotFoundError:
+                job = self._error_job(name)
+                if job is None:
                     return  # the file went away
-                work = Path(tempfile.mkdtemp(prefix="job-", dir=self.work_root))
-                job = self._create(
-                    name=name,
-                    identity=ident,
-                    stem=self._choose_stem(name),
-                    kind="error",
-                    state="scrubbing",
-                    work=work,
-                )
             if job.state == "scrubbing":
                 reason = (
                     f"scrub837 hit an internal error ({type(error).__name__}) on {job.name}. "
