@@ -5,7 +5,6 @@ from __future__ import annotations
 import bisect
 import os
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -32,30 +31,105 @@ if TYPE_CHECKING:
 ZERO = Decimal("0")
 
 
-@dataclass(slots=True)
 class Tr3Index:
-    """TR3 errors by segment number, for range look-ups per claim and block."""
+    """TR3 errors by segment number (those the writer does not repair), for range look-ups per
+    claim and block.
 
-    numbers: list[int] = field(default_factory=list)
-    errors: list[Any] = field(default_factory=list)
+    Either built from a whole list, or pulling from a tr3.Tr3Stream while pyx12 walks the file
+    in other processes: a look-up first waits for the walk to pass the last segment it names.
+    Look-ups go forward through the file, so once a block is decided its errors are released;
+    only those on pinned segments (the current ISA and GS, which every transaction header of the
+    interchange looks up) are kept. A stream that fails part way (pyx12 stops on a segment) is
+    dropped: `failure` says why, `checked` up to which segment errors were known.
+    """
+
+    def __init__(self, stream: Any = None) -> None:
+        self.numbers: list[int] = []
+        self.errors: list[Any] = []
+        self.stream = stream
+        self.checked = 0 if stream is not None else _EVERYWHERE
+        self.failure: Exception | None = None
+        self._pins: set[int] = set()
+        self._pinned: dict[int, list[Any]] = {}
 
     @classmethod
     def build(cls, errors: Iterable[Any]) -> Tr3Index:
-        kept = sorted(
-            (e for e in errors if not e.repaired_by_writer), key=lambda e: e.segment_number
-        )
-        return cls([e.segment_number for e in kept], kept)
+        index = cls()
+        index._add(sorted(errors, key=lambda e: e.segment_number))
+        return index
+
+    def _add(self, errors: list[Any]) -> None:
+        kept = [e for e in errors if not e.repaired_by_writer]
+        self.numbers += [e.segment_number for e in kept]
+        self.errors += kept
+
+    def pull(self, through: int) -> None:
+        """Make sure the errors on segments up to `through` are here."""
+        if self.stream is None or through <= self.checked:
+            return
+        from scrubber.x12.tr3 import Tr3Unavailable
+
+        try:
+            errors = self.stream.errors_through(through)
+        except Tr3Unavailable as error:
+            self.failure = error
+            self.close()
+            return
+        self.checked = through
+        self._add(errors)
 
     def between(self, first: int, last: int) -> list[Any]:
+        self.pull(last)
         lo = bisect.bisect_left(self.numbers, first)
         hi = bisect.bisect_right(self.numbers, last)
-        return self.errors[lo:hi]
+        found = self.errors[lo:hi]
+        for number in sorted(self._pinned):
+            if first <= number <= last:
+                found += self._pinned[number]
+        return found
 
     def at(self, numbers: Iterable[int]) -> list[Any]:
+        numbers = list(numbers)
+        if numbers:
+            self.pull(max(numbers))
         found: list[Any] = []
         for number in numbers:
             found.extend(self.between(number, number))
         return found
+
+    def pin(self, *numbers: int) -> None:
+        """Keep the errors on these segments when they are released (and no longer others)."""
+        self._pins = set(numbers)
+        self._pinned = {n: e for n, e in self._pinned.items() if n in self._pins}
+
+    def release(self, through: int) -> None:
+        """Drop the errors on segments up to `through` (but the pinned ones)."""
+        cut = bisect.bisect_right(self.numbers, through)
+        for error in self.errors[:cut]:
+            if error.segment_number in self._pins:
+                self._pinned.setdefault(error.segment_number, []).append(error)
+        del self.numbers[:cut]
+        del self.errors[:cut]
+
+    def finish(self) -> None:
+        """Wait for the walk to end, to learn whether pyx12 stopped on a later segment."""
+        if self.stream is None:
+            return
+        from scrubber.x12.tr3 import Tr3Unavailable
+
+        try:
+            self.stream.finish()
+        except Tr3Unavailable as error:
+            self.failure = error
+        self.close()
+
+    def close(self) -> None:
+        stream, self.stream = self.stream, None
+        if stream is not None:
+            stream.close()
+
+
+_EVERYWHERE = 1 << 62
 
 
 class FileRun:
@@ -100,12 +174,18 @@ class FileRun:
 
     # -- the run
     def run(self) -> None:
-        trailers = rd.scan_trailers(self.path)  # NotX12Error propagates: ENV001
+        # TR3 validation starts first: pyx12 walks the file in other processes while it is read
         if self.options.tr3 and self.engine.is_active("IG001") | self.engine.is_active("IG002"):
             self._validate_tr3()
-        self._reader = reader = rd.Reader(self.path, trailers)
-        for event in reader.events():
-            self._on(event)
+        try:
+            trailers = rd.scan_trailers(self.path)  # NotX12Error propagates: ENV001
+            self._reader = reader = rd.Reader(self.path, trailers)
+            for event in reader.events():
+                self._on(event)
+            self.tr3.finish()
+        finally:
+            self.tr3.close()
+        self._tr3_failure()
         if reader.notes.bom:
             self.notes.append(
                 "The file starts with a UTF-8 byte-order mark; it was read "
@@ -143,12 +223,30 @@ class FileRun:
     def _validate_tr3(self) -> None:
         from scrubber.x12 import tr3
 
+        given = getattr(self.options, "tr3_errors", None)  # a caller's own validate_tr3 run
+        if given is not None:
+            self.tr3 = Tr3Index.build(given)
+            return
+        stream = tr3.Tr3Stream(self.path, jobs=self.options.jobs)
         try:
-            errors = tr3.validate_tr3(self.path, jobs=self.options.jobs)
+            stream.start()  # stopped by self.tr3.close() at the end of run()
         except tr3.Tr3Unavailable as error:
             self.tr3_note = f"TR3 validation could not run on this file: {error}"
             return
-        self.tr3 = Tr3Index.build(errors)
+        self.tr3 = Tr3Index(stream)
+
+    def _tr3_failure(self) -> None:
+        """The note when pyx12 stopped part way through the file."""
+        error = self.tr3.failure
+        if error is None or self.tr3_note:
+            return
+        if self.tr3.checked == 0:
+            self.tr3_note = f"TR3 validation could not run on this file: {error}"
+        else:
+            self.tr3_note = (
+                f"TR3 validation stopped part way through this file: {error}. Claims up to "
+                f"segment {self.tr3.checked} were checked against the TR3 map; later ones were not."
+            )
 
     def _on(self, event: rd.Event) -> None:
         if isinstance(event, rd.SubscriberBlock):
@@ -205,6 +303,7 @@ class FileRun:
                 "ENV005", event.rejected.message, event.rejected.segment
             )
         numbers = [header.isa.number, header.gs.number] + [s.number for s in header.segments]
+        self.tr3.pin(header.isa.number, header.gs.number)  # looked up again by later headers
         self._transaction_errors = self._tr3_findings(
             "IG002", self.tr3.at(numbers), "the transaction header"
         )
@@ -244,6 +343,8 @@ class FileRun:
     def _block(self, block: SubscriberBlock) -> None:
         header = self._header
         assert header is not None
+        last = _last_number(block)
+        self.tr3.pull(last)  # the walk has passed the block: its errors are all known
         shared: list[Finding] = list(self._transaction_errors)
         if block.provider is not None:
             shared += self._provider_findings(block.provider)
@@ -280,6 +381,7 @@ class FileRun:
         if not self.validate_only:
             self.clean.add(clean)
             self.held.add(held)
+        self.tr3.release(last)
 
     def _record(self, result: ClaimResult, header: TransactionHeader) -> None:
         claim = result.claim
@@ -484,6 +586,14 @@ class FileRun:
         self.discard_outputs()
         for path in (self.json_path, self.html_path):
             temporary_name(path).unlink(missing_ok=True)
+
+
+def _last_number(block: SubscriberBlock) -> int:
+    """The highest segment number in the block (its provider's segments come before it)."""
+    numbers = [s.number for s in block.segments]
+    for item in block.items:
+        numbers += [s.number for s in item.segments]
+    return max(numbers, default=0)
 
 
 def _default_code_set() -> str:
