@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import signal
 import sys
 from pathlib import Path
 
@@ -22,10 +23,17 @@ def _ids(values: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(part.strip().upper() for value in values for part in value.split(",") if part)
 
 
+def _terminate(signum: int, _frame: object) -> None:
+    sys.exit(128 + signum)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="scrub837")
 def main() -> None:
     """Scrub X12 837 professional claim files before they go to the clearinghouse."""
+    # SIGTERM ends the run like Ctrl-C: temporary outputs are removed on the way out
+    # (the watch command installs its own handler: it finishes the file in hand first)
+    signal.signal(signal.SIGTERM, _terminate)
     if not logging.getLogger().handlers:
         # one plain line per event on stderr; never a traceback, never patient data
         logging.basicConfig(level=logging.WARNING, format="scrub837: %(levelname)s %(message)s")

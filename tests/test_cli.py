@@ -100,3 +100,27 @@ def test_unwritable_output_folder_is_a_clear_usage_error(tmp_path: Path) -> None
     blocked.write_text("a file where the output folder should be")
     code, output = run("scrub", str(source), "-o", str(blocked / "sub"), "--no-tr3")
     assert code == 2 and "a.837" in output and "Traceback" not in output
+
+
+def test_sigterm_mid_run_leaves_no_partial_output(tmp_path: Path) -> None:
+    import signal
+    import time
+
+    from scrubber.synth import write_837
+
+    source = tmp_path / "big.837"
+    write_837(source, 20000)
+    out = tmp_path / "out"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "scrubber", "scrub", str(source), "-o", str(out)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    deadline = time.monotonic() + 60
+    while not list(out.glob(".*.tmp")) and time.monotonic() < deadline:
+        time.sleep(0.05)  # until it is writing its outputs
+    process.send_signal(signal.SIGTERM)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 128 + signal.SIGTERM
+    assert b"Traceback" not in stderr
+    assert list(out.iterdir()) == []
