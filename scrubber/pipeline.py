@@ -223,7 +223,7 @@ class FileRun:
     def _validate_tr3(self) -> None:
         from scrubber.x12 import tr3
 
-        given = getattr(self.options, "tr3_errors", None)  # a caller's own validate_tr3 run
+        given = self.options.tr3_errors  # a caller's own validate_tr3 run
         if given is not None:
             self.tr3 = Tr3Index.build(given)
             return

@@ -23,7 +23,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Iterable
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -80,12 +80,8 @@ def validate(
     tr3_errors: list[Any] | None = None
     if options.tr3:
         tr3_errors = _tr3_errors(path, options.jobs, notes)
-    scrub_options = options
-    if tr3_errors is not None and "tr3_errors" in {f.name for f in fields(ScrubOptions)}:
-        # the pipeline takes our TR3 run instead of walking the map a second time
-        reuse: dict[str, Any] = {"tr3_errors": tr3_errors}
-        scrub_options = replace(options, **reuse)
-    result = scrub(path, scrub_options)
+    # the pipeline takes this TR3 run instead of walking the map a second time
+    result = scrub(path, replace(options, tr3_errors=tr3_errors))
 
     scan = scan_file(
         path,
