@@ -251,11 +251,17 @@ class Reader:
         rejected: Problem | None = None
         if st.get(1) != "837" or version not in PROFESSIONAL_VERSIONS or gs.get(1) != "HC":
             what = describe_version(st.get(1), version, gs.get(1))
+            remedy = (
+                "The 4010 version was retired in 2012: export the claims again as "
+                "005010X222A1."
+                if version.startswith("004010")
+                else "scrub837 checks professional claims only; send this file to the tool "
+                "meant for it."
+            )
             rejected = Problem(
                 "ENV002",
-                f"Transaction {st.get(2)} is {what}, not an 837 professional claim "
-                "(005010X222A1). scrub837 checks professional claims only; send this file "
-                "to the tool meant for it.",
+                f"Transaction {st.get(2)} is {what}, not a 5010 professional claim "
+                f"(005010X222A1). {remedy}",
                 st,
             )
             yield TransactionStart(header, rejected)
