@@ -252,8 +252,7 @@ class Reader:
         if st.get(1) != "837" or version not in PROFESSIONAL_VERSIONS or gs.get(1) != "HC":
             what = describe_version(st.get(1), version, gs.get(1))
             remedy = (
-                "The 4010 version was retired in 2012: export the claims again as "
-                "005010X222A1."
+                "The 4010 version was retired in 2012: export the claims again as 005010X222A1."
                 if version.startswith("004010")
                 else "scrub837 checks professional claims only; send this file to the tool "
                 "meant for it."
