@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -11,6 +12,7 @@ from scrubber.findings import Finding
 from scrubber.model import Claim
 
 Disposition = Literal["clean", "fixed", "held"]
+log = logging.getLogger("scrub837")
 MAX_FIX_ROUNDS = 20  # a fix can reveal another; this bounds a fix that keeps re-firing
 
 
@@ -98,6 +100,8 @@ class Engine:
                 claim.replace(segment)
             fix.after = "\n".join(s.text for s in fix.changes)
             fix.applied = True
+            if fix.safety == "unsafe":  # claim id and edit only: never the codes themselves
+                log.warning("unsafe fix %s applied to claim %s", fixable.edit, claim.claim_id)
             applied.append(fixable)
             findings = self._run_checks(claim)
         file_level = [f for f in findings if f.edit == "DX010"]

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import logging
 import stat
 from pathlib import Path
+
+import pytest
 
 from tests.corpus import claims_in
 from tests.helpers import report_of, scrub_text, wrap
@@ -124,3 +127,17 @@ def test_errata_version_is_read_with_a1_rules(tmp_path: Path) -> None:
     result = scrub_text(tmp_path, wrap(CLEAN, version="005010X222A2"))
     assert result.exit_status == 0
     assert any("005010X222A2" in note for note in report_of(result)["notes"])
+
+
+def test_unsafe_fixes_are_logged_without_codes(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    claim = (
+        "CLM*P1*100***11:B:1*Y*A*Y*Y~HI*ABK:M5450*ABF:M6283~LX*1~"
+        "SV1*HC:97110:GP*100*UN*1***1:2~DTP*472*D8*20260410~"
+    )
+    with caplog.at_level(logging.INFO, logger="scrub837"):
+        scrub_text(tmp_path, wrap(claim), unsafe_fixes=True)
+    unsafe = [r.getMessage() for r in caplog.records if "unsafe fix" in r.getMessage()]
+    assert unsafe == ["unsafe fix CTX002 applied to claim P1"]
+    assert not any("M62" in r.getMessage() or "DOE" in r.getMessage() for r in caplog.records)
