@@ -33,6 +33,7 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) bench/bench.py $(N)
+	$(PY) bench/report_open.py --claims $(N)
 
 samples: $(STAMP)
 	$(PY) tools/make_samples.py

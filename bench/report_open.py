@@ -310,24 +310,29 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--claims", type=int, default=5000)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--out", type=Path, default=None, help="keep the page in this folder")
+    parser.add_argument(
+        "--page", type=Path, default=None, help="time this report (e.g. one scrub837 wrote)"
+    )
     args = parser.parse_args(argv)
 
-    report = synthetic_report(args.claims)
-    findings = sum(len(c["findings"]) for c in report["claims"])
-    started = time.perf_counter()
-    html = render_html(report)
-    render_s = time.perf_counter() - started
-
-    folder = args.out or Path(tempfile.mkdtemp(prefix="scrub837-bench-"))
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / "bench.report.html"
-    path.write_text(html, encoding="utf-8")
+    if args.page is not None:
+        folder, path = args.page.parent, args.page
+        print(f"page:            {path}")
+    else:
+        report = synthetic_report(args.claims)
+        findings = sum(len(c["findings"]) for c in report["claims"])
+        started = time.perf_counter()
+        html = render_html(report)
+        render_s = time.perf_counter() - started
+        folder = args.out or Path(tempfile.mkdtemp(prefix="scrub837-bench-"))
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / "bench.report.html"
+        path.write_text(html, encoding="utf-8")
+        print(f"claims:          {args.claims:,} ({findings:,} findings)")
+        print(f"render:          {render_s:.2f} s")
+        print(f"JSON, same data: {len(json.dumps(report)) / 1024 / 1024:.2f} MB")
     size = path.stat().st_size
-
-    print(f"claims:          {args.claims:,} ({findings:,} findings)")
-    print(f"render:          {render_s:.2f} s")
     print(f"file size:       {size / 1024 / 1024:.2f} MB ({size:,} bytes; budget 15 MB)")
-    print(f"JSON, same data: {len(json.dumps(report)) / 1024 / 1024:.2f} MB")
 
     if _chromium() is None:
         print("chromium not found: cannot time the page load", file=sys.stderr)
@@ -344,7 +349,7 @@ def main(argv: list[str] | None = None) -> int:
         )
     worst = max(r["load_event_s"] for r in runs)
     print(f"worst load:      {worst:.2f} s (budget {LOAD_BUDGET_S:.0f} s)")
-    if args.out is None:
+    if args.out is None and args.page is None:
         shutil.rmtree(folder, ignore_errors=True)
     else:
         print(f"page:            {path}")
