@@ -519,4 +519,13 @@ class _TreeState:
             self.header.segments.append(segment)
 
     def numbering_problems(self) -> Iterator[Problem]:
-        yield from self.numbering
+        """The first numbering problem of each kind, with a count of the rest: a file numbered
+        wrongly throughout says so once, not once per HL."""
+        by_kind: dict[str, list[Problem]] = {}
+        for problem in self.numbering:
+            by_kind.setdefault(problem.message[:4], []).append(problem)  # "HL01", "HL02"...
+        for problems in by_kind.values():
+            first = problems[0]
+            if len(problems) > 1:
+                first.message += f" ({len(problems) - 1} more like it in this transaction)"
+            yield first
