@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import bisect
 import os
-from collections.abc import Iterable
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -22,6 +20,7 @@ from scrubber.model import (
 )
 from scrubber.report.entries import claim_entry, finding_entry
 from scrubber.report.spool import ClaimSpool
+from scrubber.tr3_index import Tr3Index
 from scrubber.x12 import reader as rd
 from scrubber.x12.writer import Output837, open_private, temporary_name
 
@@ -29,107 +28,6 @@ if TYPE_CHECKING:
     from scrubber.api import ScrubOptions
 
 ZERO = Decimal("0")
-
-
-class Tr3Index:
-    """TR3 errors by segment number (those the writer does not repair), for range look-ups per
-    claim and block.
-
-    Either built from a whole list, or pulling from a tr3.Tr3Stream while pyx12 walks the file
-    in other processes: a look-up first waits for the walk to pass the last segment it names.
-    Look-ups go forward through the file, so once a block is decided its errors are released;
-    only those on pinned segments (the current ISA and GS, which every transaction header of the
-    interchange looks up) are kept. A stream that fails part way (pyx12 stops on a segment) is
-    dropped: `failure` says why, `checked` up to which segment errors were known.
-    """
-
-    def __init__(self, stream: Any = None) -> None:
-        self.numbers: list[int] = []
-        self.errors: list[Any] = []
-        self.stream = stream
-        self.checked = 0 if stream is not None else _EVERYWHERE
-        self.failure: Exception | None = None
-        self._pins: set[int] = set()
-        self._pinned: dict[int, list[Any]] = {}
-
-    @classmethod
-    def build(cls, errors: Iterable[Any]) -> Tr3Index:
-        index = cls()
-        index._add(sorted(errors, key=lambda e: e.segment_number))
-        return index
-
-    def _add(self, errors: list[Any]) -> None:
-        kept = [e for e in errors if not e.repaired_by_writer]
-        self.numbers += [e.segment_number for e in kept]
-        self.errors += kept
-
-    def pull(self, through: int) -> None:
-        """Make sure the errors on segments up to `through` are here."""
-        if self.stream is None or through <= self.checked:
-            return
-        from scrubber.x12.tr3 import Tr3Unavailable
-
-        try:
-            errors = self.stream.errors_through(through)
-        except Tr3Unavailable as error:
-            self.failure = error
-            self.close()
-            return
-        self.checked = through
-        self._add(errors)
-
-    def between(self, first: int, last: int) -> list[Any]:
-        self.pull(last)
-        lo = bisect.bisect_left(self.numbers, first)
-        hi = bisect.bisect_right(self.numbers, last)
-        found = self.errors[lo:hi]
-        for number in sorted(self._pinned):
-            if first <= number <= last:
-                found += self._pinned[number]
-        return found
-
-    def at(self, numbers: Iterable[int]) -> list[Any]:
-        numbers = list(numbers)
-        if numbers:
-            self.pull(max(numbers))
-        found: list[Any] = []
-        for number in numbers:
-            found.extend(self.between(number, number))
-        return found
-
-    def pin(self, *numbers: int) -> None:
-        """Keep the errors on these segments when they are released (and no longer others)."""
-        self._pins = set(numbers)
-        self._pinned = {n: e for n, e in self._pinned.items() if n in self._pins}
-
-    def release(self, through: int) -> None:
-        """Drop the errors on segments up to `through` (but the pinned ones)."""
-        cut = bisect.bisect_right(self.numbers, through)
-        for error in self.errors[:cut]:
-            if error.segment_number in self._pins:
-                self._pinned.setdefault(error.segment_number, []).append(error)
-        del self.numbers[:cut]
-        del self.errors[:cut]
-
-    def finish(self) -> None:
-        """Wait for the walk to end, to learn whether pyx12 stopped on a later segment."""
-        if self.stream is None:
-            return
-        from scrubber.x12.tr3 import Tr3Unavailable
-
-        try:
-            self.stream.finish()
-        except Tr3Unavailable as error:
-            self.failure = error
-        self.close()
-
-    def close(self) -> None:
-        stream, self.stream = self.stream, None
-        if stream is not None:
-            stream.close()
-
-
-_EVERYWHERE = 1 << 62
 
 
 class FileRun:
@@ -410,75 +308,42 @@ class FileRun:
         for output in (self.clean, self.held):
             output.trailer_suffixes[opener.number] = trailer.suffix
 
+    def _check_trailer(
+        self, kind: str, opener: Segment, trailer: Segment, counted: int, control: str
+    ) -> None:
+        """SE, GE, IEA: element 1 counts what the envelope holds, element 2 repeats the
+        opener's control number (ENV004, ENV003; the writer repairs both)."""
+        self._trailer(opener, trailer)
+        found_count, found_control = trailer.get(1).strip(), trailer.get(2).strip()
+        if found_count != str(counted):
+            message = self.engine.spec("ENV004").message(
+                kind, found=found_count, counted=counted, control=control
+            )
+            self._file_finding("ENV004", message, trailer)
+        if found_control != control.strip():
+            message = self.engine.spec("ENV003").message(
+                kind, found=found_control, expected=control
+            )
+            self._file_finding("ENV003", message, trailer)
+
     def _transaction_end(self, event: rd.TransactionEnd) -> None:
-        se = event.se
         header = event.header
-        if se is None or header is not self._header:
-            return
-        self._trailer(header.st, se)
-        counted = se.number - header.st.number + 1
-        if se.get(1).strip() != str(counted):
-            self._file_finding(
-                "ENV004",
-                self.engine.spec("ENV004").message(
-                    "se", found=se.get(1), counted=counted, control=header.control_number
-                ),
-                se,
-            )
-        if se.get(2) != header.control_number:
-            self._file_finding(
-                "ENV003",
-                self.engine.spec("ENV003").message(
-                    "se", found=se.get(2), expected=header.control_number
-                ),
-                se,
-            )
+        if event.se is not None and header is self._header:
+            counted = event.se.number - header.st.number + 1
+            self._check_trailer("se", header.st, event.se, counted, header.control_number)
 
     _gs: Segment | None = None
 
     def _group_end(self, event: rd.GroupEnd) -> None:
-        ge = event.ge
-        if ge is None or self._gs is None:
-            return
-        self._trailer(self._gs, ge)
-        if ge.get(1).strip() != str(self._group_transactions):
-            self._file_finding(
-                "ENV004",
-                self.engine.spec("ENV004").message(
-                    "ge", found=ge.get(1), counted=self._group_transactions
-                ),
-                ge,
-            )
-        if ge.get(2).strip() != self._gs.get(6).strip():
-            self._file_finding(
-                "ENV003",
-                self.engine.spec("ENV003").message("ge", found=ge.get(2), expected=self._gs.get(6)),
-                ge,
-            )
+        if event.ge is not None and self._gs is not None:
+            gs = self._gs
+            self._check_trailer("ge", gs, event.ge, self._group_transactions, gs.get(6))
 
     def _interchange_end(self, event: rd.InterchangeEnd) -> None:
-        iea = event.iea
         header = self._header
-        if iea is None:
-            return
-        if header is not None:
-            self._trailer(header.isa, iea)
-        if iea.get(1).strip() != str(self._interchange_groups):
-            self._file_finding(
-                "ENV004",
-                self.engine.spec("ENV004").message(
-                    "iea", found=iea.get(1), counted=self._interchange_groups
-                ),
-                iea,
-            )
-        if header is not None and iea.get(2).strip() != header.isa.get(13).strip():
-            self._file_finding(
-                "ENV003",
-                self.engine.spec("ENV003").message(
-                    "iea", found=iea.get(2), expected=header.isa.get(13)
-                ),
-                iea,
-            )
+        if event.iea is not None and header is not None:
+            isa = header.isa
+            self._check_trailer("iea", isa, event.iea, self._interchange_groups, isa.get(13))
 
     # -- rejection and results
     def reject(self, edit: str, message: str, segment_number: int = 0) -> None:

@@ -1,0 +1,108 @@
+"""TR3 errors by segment number, as the scrub pass asks for them block by block."""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Iterable
+from typing import Any
+
+
+class Tr3Index:
+    """TR3 errors by segment number (those the writer does not repair), for range look-ups per
+    claim and block.
+
+    Either built from a whole list, or pulling from a tr3.Tr3Stream while pyx12 walks the file
+    in other processes: a look-up first waits for the walk to pass the last segment it names.
+    Look-ups go forward through the file, so once a block is decided its errors are released;
+    only those on pinned segments (the current ISA and GS, which every transaction header of the
+    interchange looks up) are kept. A stream that fails part way (pyx12 stops on a segment) is
+    dropped: `failure` says why, `checked` up to which segment errors were known.
+    """
+
+    def __init__(self, stream: Any = None) -> None:
+        self.numbers: list[int] = []
+        self.errors: list[Any] = []
+        self.stream = stream
+        self.checked = 0 if stream is not None else _EVERYWHERE
+        self.failure: Exception | None = None
+        self._pins: set[int] = set()
+        self._pinned: dict[int, list[Any]] = {}
+
+    @classmethod
+    def build(cls, errors: Iterable[Any]) -> Tr3Index:
+        index = cls()
+        index._add(sorted(errors, key=lambda e: e.segment_number))
+        return index
+
+    def _add(self, errors: list[Any]) -> None:
+        kept = [e for e in errors if not e.repaired_by_writer]
+        self.numbers += [e.segment_number for e in kept]
+        self.errors += kept
+
+    def pull(self, through: int) -> None:
+        """Make sure the errors on segments up to `through` are here."""
+        if self.stream is None or through <= self.checked:
+            return
+        from scrubber.x12.tr3 import Tr3Unavailable
+
+        try:
+            errors = self.stream.errors_through(through)
+        except Tr3Unavailable as error:
+            self.failure = error
+            self.close()
+            return
+        self.checked = through
+        self._add(errors)
+
+    def between(self, first: int, last: int) -> list[Any]:
+        self.pull(last)
+        lo = bisect.bisect_left(self.numbers, first)
+        hi = bisect.bisect_right(self.numbers, last)
+        found = self.errors[lo:hi]
+        for number in sorted(self._pinned):
+            if first <= number <= last:
+                found += self._pinned[number]
+        return found
+
+    def at(self, numbers: Iterable[int]) -> list[Any]:
+        numbers = list(numbers)
+        if numbers:
+            self.pull(max(numbers))
+        found: list[Any] = []
+        for number in numbers:
+            found.extend(self.between(number, number))
+        return found
+
+    def pin(self, *numbers: int) -> None:
+        """Keep the errors on these segments when they are released (and no longer others)."""
+        self._pins = set(numbers)
+        self._pinned = {n: e for n, e in self._pinned.items() if n in self._pins}
+
+    def release(self, through: int) -> None:
+        """Drop the errors on segments up to `through` (but the pinned ones)."""
+        cut = bisect.bisect_right(self.numbers, through)
+        for error in self.errors[:cut]:
+            if error.segment_number in self._pins:
+                self._pinned.setdefault(error.segment_number, []).append(error)
+        del self.numbers[:cut]
+        del self.errors[:cut]
+
+    def finish(self) -> None:
+        """Wait for the walk to end, to learn whether pyx12 stopped on a later segment."""
+        if self.stream is None:
+            return
+        from scrubber.x12.tr3 import Tr3Unavailable
+
+        try:
+            self.stream.finish()
+        except Tr3Unavailable as error:
+            self.failure = error
+        self.close()
+
+    def close(self) -> None:
+        stream, self.stream = self.stream, None
+        if stream is not None:
+            stream.close()
+
+
+_EVERYWHERE = 1 << 62
