@@ -1,0 +1,61 @@
+"""Settings of `scrub837 watch`: the configuration, the usage error, the service's constants and
+the crash test hook's points (see service.py)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+CRASH_ENV = "SCRUB837_WATCH_CRASH_AT"
+CRASH_POINTS = (
+    "after-journal",  # the job is journaled, nothing scrubbed yet
+    "after-scrub",  # outputs complete in staging, the journal does not know yet
+    "after-stage",  # the journal lists the outputs, none is in place
+    "between-outputs",  # the first output is in place, the others are not
+    "before-move",  # every output is in place, the input is still in the inbox
+    "after-move",  # the input is archived, the journal does not say done yet
+)
+RETRY_SECONDS = 30.0  # how often jobs stuck half way (e.g. on a full disk) are resumed
+MAX_ATTEMPTS = 3  # a file whose scrub was interrupted this often goes to the failed folder
+STATE_DIR_NAME = ".scrub837"
+DUPLICATE = "duplicate: already processed, nothing written"
+
+
+class ConfigError(Exception):
+    """A usage problem found before watching starts."""
+
+
+@dataclass(slots=True)
+class WatchConfig:
+    inbox: Path
+    out: Path
+    held: Path | None = None  # default: OUT/held
+    reports: Path | None = None  # default: OUT/reports
+    archive: Path | None = None  # default: STATE/archive
+    failed: Path | None = None  # default: STATE/failed
+    state: Path | None = None  # default: INBOX/.scrub837
+    log: Path | None = None  # default: stderr
+    settle: float = 10.0
+    poll: float = 2.0
+    incomplete_wait: float = 300.0
+    once: bool = False
+    tr3: bool = True
+    profile: str = "default"
+    mask_phi: bool = False
+    jobs: int = 1
+    code_sets: tuple[Path, ...] = ()
+
+
+def _crash_points(spec: str) -> list[tuple[str, str, str]]:
+    """`before-move`, `before-move@batch.837` (that file only), `raise:after-scrub@bad.837`."""
+    points = []
+    for entry in spec.split(","):
+        entry = entry.strip()
+        if not entry:
+            continue
+        action, _, rest = entry.partition(":") if entry.startswith("raise:") else ("", "", entry)
+        point, _, name = rest.partition("@")
+        if point not in CRASH_POINTS:
+            raise ConfigError(f"{CRASH_ENV}: unknown point {point!r} (known: {CRASH_POINTS})")
+        points.append((action or "kill", point, name))
+    return points

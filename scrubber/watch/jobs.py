@@ -1,0 +1,171 @@
+"""A journaled job's steps: scrub the snapshot into staging, commit the outputs and the input
+(safe to repeat after a crash, see journal.py), and log the outcome."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import stat
+import time
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from scrubber.api import output_stem, scrub
+from scrubber.watch import files
+from scrubber.watch.config import DUPLICATE
+from scrubber.watch.core import WatcherCore
+from scrubber.watch.journal import Install, Job
+from scrubber.watch.settle import identity
+
+
+class Jobs(WatcherCore):
+    """Creating, scrubbing and committing journal jobs."""
+
+    # -- one job
+    def _create(self, **fields: Any) -> Job:
+        job = self.journal.create(**fields)
+        self._current = job
+        return job
+
+    def _choose_stem(self, name: str) -> str:
+        """The input's stem, or stem-2, stem-3...: nothing it will write may already exist."""
+        base = output_stem(Path(name))
+        suffix = Path(name).suffix
+        taken = self.journal.active_stems()
+        n = 1
+        while True:
+            stem = base if n == 1 else f"{base}-{n}"
+            names = [
+                self.out / f"{stem}.clean.837",
+                self.held / f"{stem}.held.837",
+                self.reports / f"{stem}.report.json",
+                self.reports / f"{stem}.report.html",
+                self.failed / f"{stem}.report.json",
+                self.failed / f"{stem}.report.html",
+                self.archive / f"{stem}{suffix}",
+                self.failed / f"{stem}{suffix}",
+            ]
+            if stem not in taken and not any(os.path.lexists(p) for p in names):
+                return stem
+            n += 1
+
+    def _scrub(self, job: Job) -> None:
+        """Scrub the snapshot into staging; journal the installs (state `staged`)."""
+        assert job.snapshot is not None
+        self.journal.update(job, attempts=job.attempts + 1)
+        self.log.info(
+            "scrubbing",
+            file=job.name,
+            stem=job.stem,
+            sha256=job.sha256,
+            size=job.identity[1] if job.identity else None,
+            attempt=job.attempts,
+        )
+        staging = job.work / "staging"
+        shutil.rmtree(staging, ignore_errors=True)
+        folders = {key: staging / key for key in ("clean", "held", "reports")}
+        for folder in folders.values():
+            files.make_dir(folder)
+        options = replace(
+            self.options,
+            out_dir=folders["clean"],
+            held_dir=folders["held"],
+            reports_dir=folders["reports"],
+        )
+        result = scrub(job.snapshot, options)
+        self._crash("after-scrub", job)
+        produced = {k: v for k, v in result.outputs.items() if v is not None}
+        installs: list[Install] = []
+        rejected = result.status == "rejected"
+        if rejected:  # the report goes beside the input in the failed folder too
+            for key in ("json", "html"):
+                if key in produced:
+                    installs.append(
+                        ("copy", str(produced[key]), str(self.failed / produced[key].name))
+                    )
+        # the clean 837 last: when it appears (and an uploader may take it) all else is there
+        for key, folder in (
+            ("held", self.held),
+            ("json", self.reports),
+            ("html", self.reports),
+            ("clean", self.out),
+        ):
+            if key in produced:
+                installs.append(("move", str(produced[key]), str(folder / produced[key].name)))
+        for _, source, _ in installs:
+            files.fsync_file(Path(source))
+        for folder in folders.values():
+            files.fsync_dir(folder)
+        self.journal.update(
+            job,
+            state="staged",
+            status=result.status,
+            exit_status=result.exit_status,
+            counts=dict(result.counts),
+            outputs={k: (v.name if v else None) for k, v in result.outputs.items()},
+            installs=installs,
+            input_dest=self._input_dest(job, self.failed if rejected else self.archive),
+        )
+        self._crash("after-stage", job)
+
+    def _input_dest(self, job: Job, folder: Path) -> Path:
+        return folder / files.unique_name(folder, job.stem, Path(job.name).suffix)
+
+    def _commit(self, job: Job) -> None:
+        """staged -> outputs in place -> committed -> input moved -> done. Safe to repeat."""
+        if job.state == "staged":
+            for n, (action, source, destination) in enumerate(job.installs):
+                files.make_dir(Path(destination).parent)  # in case it was removed meanwhile
+                if action == "copy":
+                    files.copy(Path(source), Path(destination))
+                else:
+                    files.move(Path(source), Path(destination))
+                if n == 0:
+                    self._crash("between-outputs", job)
+            self.journal.update(job, state="committed")
+            self._crash("before-move", job)
+        self._move_input(job)
+        self._crash("after-move", job)
+        self.journal.update(job, state="done", finished=time.time())
+        shutil.rmtree(job.work, ignore_errors=True)
+
+    def _move_input(self, job: Job) -> None:
+        """Move the inbox file to its destination if it is still the file we scrubbed;
+        otherwise (a new upload took its name, or it was already moved) archive the snapshot."""
+        assert job.input_dest is not None
+        files.make_dir(job.input_dest.parent)
+        path = self.inbox / job.name
+        try:
+            st: os.stat_result | None = os.lstat(path)
+        except FileNotFoundError:
+            st = None
+        moved = False
+        if st is not None and stat.S_ISREG(st.st_mode) and job.identity == identity(st):
+            moved = files.move(path, job.input_dest)
+        if not moved and job.snapshot is not None:
+            files.move(job.snapshot, job.input_dest)
+        with contextlib.suppress(OSError):
+            os.chmod(job.input_dest, 0o600)
+
+    def _processed(self, job: Job, recovered: bool = False) -> None:
+        fields: dict[str, Any] = {
+            "file": job.name,
+            "stem": job.stem,
+            "sha256": job.sha256,
+            "status": job.status,
+            "exit_status": job.exit_status,
+            "counts": job.counts,
+            "duration_s": round((job.finished or time.time()) - job.started, 3),
+            "outputs": job.outputs,
+            "moved_to": str(job.input_dest),
+        }
+        if recovered:
+            fields["recovered"] = True
+        if job.kind == "scrub":
+            self.log.info("processed", **fields)
+        elif job.kind == "duplicate":
+            self.log.info(DUPLICATE, **fields)
+        else:
+            self.log.error("failed", **fields)
