@@ -302,7 +302,8 @@ def _codes_for(error: Tr3Error) -> tuple[str, str | None, int | None, int | None
     if code == "SEG1":  # trailing element separators
         return "8", None, None, None
     if code == "8" and position is not None:
-        return "8", _element_code_from_message(error.message), position, component
+        element_code = error.element_code if error.element_code in IK4_CODES else None
+        return "8", element_code or _element_code_from_message(error.message), position, component
     return (code if code in IK3_CODES else "8"), None, None, None
 
 

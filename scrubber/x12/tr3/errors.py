@@ -28,6 +28,9 @@ class Tr3Error:
     level: str  # "interchange" | "group" | "transaction" | "segment" | "element"
     message: str  # pyx12's description without the data value
     repaired_by_writer: bool  # the scrubber's writer fixes it by construction (ENV003/ENV004/HL001)
+    # pyx12's element-level code when a segment-level error (code "8") is about one element
+    # pyx12 could not attach a map node to: the 999's IK403
+    element_code: str | None = None
 
 
 class Tr3Unavailable(Exception):

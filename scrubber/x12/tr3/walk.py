@@ -52,6 +52,7 @@ class _Found:
     element_position: int | None = None
     component_position: int | None = None
     repaired: bool = False
+    element_code: str | None = None
     seq: int = 0
     origin: int = 1  # 0: carried over from the chunk before (sorts first)
 
@@ -67,6 +68,7 @@ class _Found:
             level=self.level,
             message=self.message,
             repaired_by_writer=self.repaired,
+            element_code=self.element_code,
         )
 
 
@@ -375,6 +377,7 @@ class _Run:
                     level="segment",
                     message=message,
                     repaired=seg_id in _WRITER_TRAILERS,
+                    element_code=err.err_cde,
                 )
             else:
                 component: int | None = None
