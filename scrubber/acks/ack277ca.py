@@ -172,21 +172,12 @@ class ClaimRecord:
     clearinghouse_ref: str  # REF*D9
 
 
-@dataclass(slots=True)
-class ClaimCounts:
-    claims: int = 0
-    accepted: int = 0
-    rejected: int = 0
-    accepted_amount: Decimal = ZERO
-    rejected_amount: Decimal = ZERO
-
-
 class Collected:
     """The outline and the spool of claim records, from one pass over the 837 and its report."""
 
     def __init__(self, scan: FileScan) -> None:
         self.outlines: list[InterchangeOutline] = []
-        self.counts = ClaimCounts()
+        self.counts = Totals()
         self.spool = tempfile.TemporaryFile(mode="w+", encoding="utf-8")  # noqa: SIM115
         self._scan = scan
 
@@ -404,14 +395,7 @@ class _Collector:
         self.result.spool.write(json.dumps(asdict(record)) + "\n")
         provider.totals.add(accepted, charge)
         self.transaction.totals.add(accepted, charge)
-        counts = self.result.counts
-        counts.claims += 1
-        if accepted:
-            counts.accepted += 1
-            counts.accepted_amount += charge
-        else:
-            counts.rejected += 1
-            counts.rejected_amount += charge
+        self.result.counts.add(accepted, charge)
 
 
 def _patient(claim: Claim) -> list[str]:
