@@ -12,7 +12,7 @@ import click
 from scrubber import __version__
 from scrubber.api import EXIT_INTERNAL, ScrubOptions, ScrubResult, scrub, write_run_index
 from scrubber.catalogue import CatalogueError, load_catalogue
-from scrubber.cli_options import mask_phi_option, run_options
+from scrubber.cli_options import mask_phi_option, out_option, run_options
 from scrubber.codesets.releases import CodeSetError
 from scrubber.ncci import NcciError
 
@@ -41,13 +41,7 @@ def main() -> None:
 
 @main.command("scrub")
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option(
-    "-o",
-    "--out",
-    "out_dir",
-    type=click.Path(path_type=Path, file_okay=False),
-    help="Folder for the outputs (default: beside each input).",
-)
+@out_option("the outputs")
 @run_options
 @mask_phi_option
 @click.option("--unsafe-fixes", is_flag=True, help="Also apply fixes that change what is coded.")

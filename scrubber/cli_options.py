@@ -64,3 +64,14 @@ def run_options(function: F) -> F:
 mask_phi_option = click.option(
     "--mask-phi", is_flag=True, help="Mask names, member ids and birth dates in reports."
 )
+
+
+def out_option(what: str) -> Callable[[F], F]:
+    """-o/--out: the folder for what a command writes (default: beside each input)."""
+    return click.option(
+        "-o",
+        "--out",
+        "out_dir",
+        type=click.Path(path_type=Path, file_okay=False),
+        help=f"Folder for {what} (default: beside each input).",
+    )

@@ -14,7 +14,7 @@ import click
 from scrubber.acks.control import ControlFileError
 from scrubber.api import EXIT_INTERNAL, ScrubOptions
 from scrubber.catalogue import CatalogueError
-from scrubber.cli_options import run_options
+from scrubber.cli_options import out_option, run_options
 from scrubber.validate import ACKS, ValidateResult
 from scrubber.validate import validate as validate_file
 
@@ -30,13 +30,7 @@ log = logging.getLogger("scrub837")
     type=click.Choice(ACKS, case_sensitive=False),
     help="Acknowledgment to write: 999, 277ca (repeat for both; default: both).",
 )
-@click.option(
-    "-o",
-    "--out",
-    "out_dir",
-    type=click.Path(path_type=Path, file_okay=False),
-    help="Folder for the report and acknowledgments (default: beside each input).",
-)
+@out_option("the report and acknowledgments")
 @run_options
 @click.option(
     "--control-file",
