@@ -80,22 +80,24 @@ class Engine:
                 findings.append(self.stamp(finding, ctx.edit.id))
         return findings
 
-    def _allowed(self, finding: Finding) -> bool:
+    def _allowed(self, finding: Finding, claim: Claim) -> bool:
+        """A fix we may apply and that changes something (a fix that would leave the text as
+        it is must not be applied, or counted, again and again)."""
         fix = finding.fix
-        return fix is not None and (fix.safety == "safe" or self.unsafe_fixes)
+        if fix is None or not (fix.safety == "safe" or self.unsafe_fixes):
+            return False
+        return any((claim.segment(s.number) or s).text != s.text for s in fix.changes)
 
     def scrub_claim(self, claim: Claim, extra: list[Finding] | None = None) -> ClaimResult:
         """Check, fix what is allowed (re-checking after each fix), and decide."""
         applied: list[Finding] = []
         findings = self._run_checks(claim)
         for _ in range(MAX_FIX_ROUNDS):
-            fixable = next((f for f in findings if self._allowed(f)), None)
+            fixable = next((f for f in findings if self._allowed(f, claim)), None)
             if fixable is None or fixable.fix is None:
                 break
             fix = fixable.fix
-            fix.before = "".join(
-                (claim.segment(s.number) or s).text + "\n" for s in fix.changes
-            ).rstrip("\n")
+            fix.before = "\n".join((claim.segment(s.number) or s).text for s in fix.changes)
             for segment in fix.changes:
                 claim.replace(segment)
             fix.after = "\n".join(s.text for s in fix.changes)
