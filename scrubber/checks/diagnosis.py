@@ -84,7 +84,7 @@ def diagnosis_code_repeated(claim: Claim, ctx: CheckContext) -> Iterator[Finding
     kept = []
     for diagnosis in diagnoses:
         code = normalize_code(diagnosis.code)
-        if code in first_position:
+        if code and code in first_position:  # an empty code is a TR3 error, not a repeat
             remap[diagnosis.position] = remap[first_position[code]]
         else:
             first_position[code] = diagnosis.position
