@@ -52,7 +52,7 @@ def pointer_repeated_on_line(claim: Claim, ctx: CheckContext) -> Iterator[Findin
 def diagnosis_no_line_points_to(claim: Claim, ctx: CheckContext) -> Iterator[Finding]:
     pointed = {p.strip() for line in claim.lines for p in line.pointers}
     for diagnosis in claim.diagnoses:
-        if str(diagnosis.position) not in pointed:
+        if diagnosis.code.strip() and str(diagnosis.position) not in pointed:
             yield Finding(
                 ctx.message(position=diagnosis.position),
                 diagnosis.segment,
