@@ -18,10 +18,10 @@ install: $(STAMP)
 demo: $(STAMP)
 	@mkdir -p out/demo
 	@$(VENV)/bin/scrub837 scrub x12_samples/*.837 -o out/demo; status=$$?; \
-	  if [ $$status -gt 1 ]; then exit $$status; fi
+	  if [ $$status -eq 2 ] || [ $$status -eq 4 ]; then exit $$status; fi
 	@echo
 	@echo "Reports are in out/demo/: open out/demo/scrub-index.html in a browser."
-	@echo "(exit status 1 above means some claims were held, as the samples intend)"
+	@echo "(some samples are held or rejected on purpose: x12_samples/README.md says which)"
 
 test: $(STAMP)
 	$(PY) -m pytest -q

@@ -46,7 +46,8 @@ class Segment:
         return self.delimiters.element.join(self.elements)
 
     def render(self) -> str:
-        return self.text + self.suffix
+        # a file cut off mid-segment leaves its last segment without a terminator
+        return self.text + (self.suffix or self.delimiters.segment)
 
     def get(self, position: int) -> str:
         """Element at a 1-based position, '' when absent."""

@@ -27,5 +27,5 @@ def claims_in(path: Path) -> list[tuple[str, str]]:
         for raw in iter_segments(stream):
             elements = raw.text.split(raw.delimiters.element)
             if elements[0].strip() == "CLM":
-                found.append((elements[1], elements[2] if len(elements) > 2 else ""))
+                found.append(tuple((elements + ["", ""])[1:3]))  # type: ignore[arg-type]
     return found

@@ -239,9 +239,16 @@ def _no_crash_hook(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 # -- --once on a folder of samples
+def readable_samples() -> list[Path]:
+    """The samples a watcher takes in and archives: not the ones rejected on purpose (ENV001,
+    ENV002), nor the cut-off one, which waits in the inbox as an upload still under way."""
+    kept_out = ("_env001", "_env002", "_env005")
+    return sorted(p for p in SAMPLES.glob("*.837") if not p.stem.endswith(kept_out))
+
+
 def test_once_scrubs_every_sample_then_moves_it(dirs: Dirs, tmp_path: Path) -> None:
     inputs: dict[str, list[str]] = {}
-    for sample in sorted(SAMPLES.glob("*.837")):
+    for sample in readable_samples():
         shutil.copy(sample, dirs.inbox / sample.name)
         inputs[sample.name] = claim_ids(sample)
     (dirs.inbox / "notes.txt").write_text("not an X12 file\n")
@@ -269,7 +276,7 @@ def test_once_scrubs_every_sample_then_moves_it(dirs: Dirs, tmp_path: Path) -> N
     report = json.loads((dirs.failed / "notes.report.json").read_text())
     assert report["status"] == "rejected"
     assert sorted(p.name for p in dirs.archive.iterdir()) == sorted(
-        p.name for p in SAMPLES.glob("*.837")
+        p.name for p in readable_samples()
     )
     for path in [*dirs.archive.iterdir(), *dirs.out.iterdir(), *dirs.held.iterdir()]:
         assert path.stat().st_mode & 0o077 == 0, path
@@ -284,7 +291,7 @@ def test_once_scrubs_every_sample_then_moves_it(dirs: Dirs, tmp_path: Path) -> N
     assert processed["notes.txt"]["exit_status"] == 3
     assert events(dirs.log, "not a regular file")[0]["file"] == "link.837"
     log_text = dirs.log.read_text()
-    for value in phi_values(sorted(SAMPLES.glob("*.837"))):
+    for value in phi_values(readable_samples()):
         assert value not in log_text, f"{value!r} (patient data) is in the log"
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -30,6 +31,7 @@ def line(
     pointers: tuple[int, ...] = (1,),
     units: str = "1",
     modifiers: tuple[str, ...] = ("GP",),
+    service_date: date = DOS,
 ) -> LineSpec:
     return LineSpec(
         procedure=procedure,
@@ -37,7 +39,7 @@ def line(
         charge=Decimal(charge),
         units=units,
         pointers=pointers,
-        service_date=DOS,
+        service_date=service_date,
     )
 
 
@@ -222,9 +224,79 @@ SAMPLES: dict[str, tuple[list[ClaimSpec], int]] = {
 }
 
 
+def _one(
+    claim_id: str,
+    *diagnoses: str,
+    pointers: tuple[int, ...] = (1,),
+    service_date: date = DOS,
+    **extra: Any,
+) -> list[ClaimSpec]:
+    therapy = line("97110", "100.00", pointers, service_date=service_date)
+    return [one_claim(claim_id, diagnoses, therapy, **extra)]
+
+
+def _replace(old: str, new: str) -> Callable[[str], str]:
+    def change(text: str) -> str:
+        assert old in text, old
+        return text.replace(old, new, 1)
+
+    return change
+
+
+def _cut_before(marker: str) -> Callable[[str], str]:
+    return lambda text: text[: text.index(marker)]
+
+
+# One sample for each core edit the claim samples above do not show. The defect is made in the
+# text after generation; where it is a TR3 or envelope defect, pyx12 rightly flags the file.
+EDIT_SAMPLES: dict[str, tuple[list[ClaimSpec], Callable[[str], str] | None, bool]] = {
+    # file name: (claims, change to the generated text, TR3-valid afterwards)
+    "unknown_code_dx001.837": (_one("DX0010001", "Z9999"), None, True),
+    "icd9_qualifier_dx005.837": (_one("DX0050001", "7242", hi_qualifiers=("BK",)), None, True),
+    "no_code_set_dx010.837": (
+        _one("DX0100001", "M5450", service_date=date(2025, 11, 3)),
+        None,
+        True,
+    ),
+    "repeated_pointer_ptr002.837": (_one("PTR0020001", "M5450", pointers=(1, 1)), None, True),
+    "unpointed_diagnosis_ptr003.837": (_one("PTR0030001", "M5450", "M62830"), None, True),
+    "not_x12_env001.837": ([], None, False),
+    "institutional_label_env002.837": (
+        _one("ENV0020001", "M5450"),
+        lambda text: text.replace("005010X222A1", "005010X223A2"),
+        False,
+    ),
+    "control_numbers_env003.837": (
+        _one("ENV0030001", "M5450"),
+        _replace("IEA*1*000000", "IEA*1*900000"),
+        False,
+    ),
+    "segment_count_env004.837": (_one("ENV0040001", "M5450"), _replace("SE*", "SE*9"), False),
+    "cut_off_env005.837": (_one("ENV0050001", "M5450"), _cut_before("SE*"), False),
+    "hl_numbering_hl001.837": (
+        _one("HL0010001", "M5450"),
+        _replace("HL*2*1*22", "HL*5*1*22"),
+        False,
+    ),
+    "claim_tr3_error_ig001.837": (_one("IG0010001", "M5450"), _replace(":B:1*", "::1*"), False),
+    "provider_tr3_error_ig002.837": (
+        _one("IG0020001", "M5450"),
+        _replace("*XX*1234567893~", "*XX~"),
+        False,
+    ),
+}
+
+
 def render(name: str) -> str:
+    names = sorted([*SAMPLES, *EDIT_SAMPLES])
+    control = names.index(name) + 1
+    if name == "not_x12_env001.837":
+        return "Claim,Patient,Date of service,Charge\nPCN1,DOE JANE,2026-04-10,100.00\n"
+    if name in EDIT_SAMPLES:
+        claims, change, _valid = EDIT_SAMPLES[name]
+        text = build_837(claims, control_number=control)
+        return change(text) if change else text
     claims, per_subscriber = SAMPLES[name]
-    control = sorted(SAMPLES).index(name) + 1
     return build_837(claims, control_number=control, claims_per_subscriber=per_subscriber)
 
 
@@ -242,15 +314,16 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
     failures = 0
-    for name in SAMPLES:
+    for name in [*SAMPLES, *EDIT_SAMPLES]:
         text = render(name)
         (args.out / name).write_bytes(text.encode("ascii"))
         if args.check:
-            errors = pyx12_verdict(text)
+            errors = pyx12_verdict(text) if text.startswith("ISA") else ["not X12"]
+            expected_valid = name in SAMPLES or EDIT_SAMPLES[name][2]
             print(f"{name}: {'OK' if not errors else 'TR3 errors'}")
             for error in errors:
                 print(f"    {error}")
-            failures += bool(errors)
+            failures += bool(errors) == expected_valid
         else:
             print(f"wrote {args.out / name}")
     return 1 if failures else 0
