@@ -130,6 +130,7 @@ class FileRun:
             stream.start()  # stopped by self.tr3.close() at the end of run()
         except tr3.Tr3Unavailable as error:
             self.tr3_note = f"TR3 validation could not run on this file: {error}"
+            self.tr3 = Tr3Index.unchecked(error)
             return
         self.tr3 = Tr3Index(stream)
 
@@ -256,6 +257,17 @@ class FileRun:
                 )
         if self._cut_off is not None:
             shared.append(self._cut_off)
+        if last > self.tr3.checked and self.engine.is_active("IG002"):
+            # TR3 was asked for but pyx12 could not check these claims: hold them, so that
+            # nothing unchecked reaches the clean file (--no-tr3 scrubs without TR3)
+            message = self.engine.spec("IG002").message(
+                "unchecked", reason=str(self.tr3.failure or "pyx12 stopped")
+            )
+            shared.append(
+                self.engine.stamp(
+                    Finding(message, block.segments[0] if block.segments else None), "IG002"
+                )
+            )
         self._segments_by_number = {s.number: s for s in block.segments}
         block_errors = self.tr3.at(s.number for s in block.segments)
         shared += self._tr3_findings("IG001", block_errors, "the subscriber (2000B/2010BA)")

@@ -29,15 +29,27 @@ class Tr3Index:
         self._pinned: dict[int, list[Any]] = {}
 
     @classmethod
+    def unchecked(cls, failure: Exception) -> Tr3Index:
+        """No TR3 errors known anywhere: pyx12 could not validate the file at all."""
+        index = cls()
+        index.checked = 0
+        index.failure = failure
+        return index
+
+    @classmethod
     def build(cls, errors: Iterable[Any]) -> Tr3Index:
         index = cls()
         index._add(sorted(errors, key=lambda e: e.segment_number))
         return index
 
     def _add(self, errors: list[Any]) -> None:
-        kept = [e for e in errors if not e.repaired_by_writer]
-        self.numbers += [e.segment_number for e in kept]
-        self.errors += kept
+        for error in errors:
+            if error.repaired_by_writer:
+                continue
+            number = _belongs_to(error)
+            at = bisect.bisect_right(self.numbers, number)
+            self.numbers.insert(at, number)
+            self.errors.insert(at, error)
 
     def pull(self, through: int) -> None:
         """Make sure the errors on segments up to `through` are here."""
@@ -46,7 +58,8 @@ class Tr3Index:
         from scrubber.x12.tr3 import Tr3Unavailable
 
         try:
-            errors = self.stream.errors_through(through)
+            # one segment further: a gap in the last loop is noticed at the segment after it
+            errors = self.stream.errors_through(through + 1)
         except Tr3Unavailable as error:
             self.failure = error
             self.close()
@@ -106,3 +119,13 @@ class Tr3Index:
 
 
 _EVERYWHERE = 1 << 62
+
+
+def _belongs_to(error: Any) -> int:
+    """The segment an error is about. pyx12 notices a missing segment or loop (code 3) at the
+    first segment after the gap, which may open the next claim, block or provider; the gap
+    belongs to the loop before it, so the error goes on the last segment before that."""
+    number: int = error.segment_number
+    if error.code == "3" and error.level == "segment" and number > 1:
+        return number - 1
+    return number

@@ -91,3 +91,17 @@ def test_ig002_tr3_error_in_billing_provider_holds_its_claims(tmp_path: Path) ->
     result = scrub_text(tmp_path / "f", wrap(CLAIM, provider=provider), tr3=True)
     assert edits_found(result)["IG002"] and result.counts["held"] == 1
     assert "IG002" not in found(tmp_path / "p", wrap(CLAIM), tr3=True)
+
+
+def test_ig001_claim_without_diagnosis_or_lines_is_held_even_without_tr3(tmp_path: Path) -> None:
+    empty = "CLM*P2*100***11:B:1*Y*A*Y*Y~"  # a CLM followed at once by the next CLM
+    result = scrub_text(tmp_path / "f", wrap(empty + CLAIM))
+    claims = report_of(result)["claims"]
+    assert [c["disposition"] for c in claims] == ["held", "clean"]
+    messages = [f["message"] for f in claims[0]["findings"] if f["edit"] == "IG001"]
+    assert any("no diagnosis" in m for m in messages) and any(
+        "no service line" in m for m in messages
+    )
+    no_date = CLAIM.replace("DTP*472*D8*20260410~", "")
+    assert "IG001" in edits_found(scrub_text(tmp_path / "d", wrap(no_date)))
+    assert "IG001" not in found(tmp_path / "p", wrap(CLAIM))

@@ -10,16 +10,20 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from scrubber.api import ScrubOptions, scrub
+from scrubber.x12.tr3 import validate_tr3
 from tests.corpus import claims_in
 
-SAMPLE = (Path(__file__).resolve().parents[1] / "x12_samples" / "mixed.837").read_text()
-SEGMENTS = SAMPLE.split("~\n")[:-1]
+SAMPLES = Path(__file__).resolve().parents[1] / "x12_samples"
+BASES = [
+    (SAMPLES / name).read_text().split("~\n")[:-1]
+    for name in ("mixed.837", "clean.837", "format_fixable.837", "therapy_encounter_dx.837")
+]
 JUNK = ["", "*", ":", "~", "^", "99999999999999", "ABC", "-1", "1.2.3", "20261340", "\u00e9", "HL"]
 
 
 @st.composite
 def mangled(draw: st.DrawFn) -> str:
-    segments = list(SEGMENTS)
+    segments = list(draw(st.sampled_from(BASES)))
     for _ in range(draw(st.integers(1, 4))):
         index = draw(st.integers(0, len(segments) - 1))
         action = draw(st.sampled_from(["drop", "repeat", "element", "swap"]))
@@ -35,6 +39,13 @@ def mangled(draw: st.DrawFn) -> str:
             elements[at] = draw(st.sampled_from(JUNK))
             segments[index] = "*".join(elements)
     text = "~\n".join(segments) + "~\n"
+    if draw(st.booleans()):  # a byte anywhere replaced by a delimiter or a stray character
+        at = draw(st.integers(0, len(text) - 1))
+        text = (
+            text[:at]
+            + draw(st.sampled_from(["*", ":", "~", "\n", "\r", " ", "\x00"]))
+            + text[at + 1 :]
+        )
     if draw(st.booleans()):
         text = text[: draw(st.integers(0, len(text)))]
     return text
@@ -57,3 +68,6 @@ def test_mangled_files_never_raise(text: str, tr3: bool) -> None:
                 written += claims_in(output) if output else []
             assert len(written) == report["counts"]["claims"]
             assert sorted(written) == sorted(claims_in(source))  # none lost, none twice
+            clean = result.outputs["clean"]
+            if tr3 and clean is not None:  # the clean output always passes TR3
+                assert [e for e in validate_tr3(clean) if not e.repaired_by_writer] == []

@@ -14,6 +14,7 @@ import tempfile
 import textwrap
 import threading
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -313,7 +314,8 @@ def test_index_pulls_forward_releases_and_keeps_pinned_segments() -> None:
     assert [e.segment_number for e in index.at([1, 2, 3])] == [1, 2]
     assert [e.segment_number for e in index.between(4, 10)] == [5, 9]  # repaired: left out
     index.release(10)
-    assert index.numbers == [] and stream.asked == [3, 10]
+    # each look-up asks one segment further: a gap is noticed at the segment after it
+    assert index.numbers == [] and stream.asked == [4, 11]
     assert [e.segment_number for e in index.at([1, 2, 11, 12])] == [1, 2, 12]  # pinned kept
     index.pin(11)
     assert index.at([1, 2]) == []
@@ -344,3 +346,10 @@ def test_stream_from_a_threaded_process(tmp_path: Path) -> None:
     finally:
         stop.set()
         thread.join()
+
+
+def test_a_missing_segment_belongs_to_the_loop_before_the_segment_that_noticed_it() -> None:
+    gap = replace(_error(10), code="3", level="segment")  # e.g. 2010AA N3 missing, seen at HL*2
+    index = Tr3Index.build([gap, _error(10)])
+    assert index.between(9, 9) == [gap]
+    assert index.between(10, 10) == [_error(10)]

@@ -152,6 +152,12 @@ def iter_segments(stream: BinaryIO, notes: ReadNotes | None = None) -> Iterator[
         elif delimiters is None:
             raise NotX12Error("the file does not start with an ISA segment", 1)
         end = cur.find(delimiters.segment)
+        if end != ISA_LENGTH - 1 and cur.text.startswith("ISA", cur.pos):
+            # a terminator inside the fixed-length ISA: its fields cannot be trusted
+            raise NotX12Error(
+                "the ISA segment is not the fixed 106 characters the X12 standard requires",
+                number + 1,
+            )
         if end < 0:  # last segment without a terminator
             end = len(cur.text) - cur.pos
             stop = end
