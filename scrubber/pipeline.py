@@ -62,7 +62,7 @@ class FileRun:
         self.tr3_note: str | None = None
         self._transaction_errors: list[Finding] = []
         self._provider_errors: dict[int, list[Finding]] = {}
-        self._cut_off: Finding | None = None
+        self._transaction_hold: Finding | None = None
         self._header: TransactionHeader | None = None
         self._delimiters: dict[str, str] | None = None
         self._versions: set[str] = set()
@@ -103,7 +103,10 @@ class FileRun:
             )
         if self.tr3_note:
             self.notes.append(self.tr3_note)
-        if self.usable_transactions == 0 and self.rejection is None:
+        nothing_usable = self.usable_transactions == 0 or (
+            self.counts["claims"] == 0 and self.rejected_transactions > 0
+        )
+        if nothing_usable and self.rejection is None:
             first = next((f for f in self.file_findings if f.edit in ("ENV002", "ENV005")), None)
             if first is not None:
                 self.rejection = {
@@ -190,16 +193,16 @@ class FileRun:
         self._group_transactions += 1
         self._transaction_errors = []
         self._provider_errors = {}
-        self._cut_off = None
+        self._transaction_hold = None
         self._versions.add(header.version)
         if event.rejected is not None and event.rejected.edit == "ENV002":
             self.rejected_transactions += 1
             self._file_finding("ENV002", event.rejected.message, event.rejected.segment)
             return
         self.usable_transactions += 1
-        if event.rejected is not None:  # ENV005: cut off, its claims are held
-            self._cut_off = self._file_finding(
-                "ENV005", event.rejected.message, event.rejected.segment
+        if event.rejected is not None:  # cut off (ENV005) or a broken envelope: claims held
+            self._transaction_hold = self._file_finding(
+                event.rejected.edit, event.rejected.message, event.rejected.segment
             )
         numbers = [header.isa.number, header.gs.number] + [s.number for s in header.segments]
         self.tr3.pin(header.isa.number, header.gs.number)  # looked up again by later headers
@@ -255,8 +258,8 @@ class FileRun:
                         problem.edit,
                     )
                 )
-        if self._cut_off is not None:
-            shared.append(self._cut_off)
+        if self._transaction_hold is not None:
+            shared.append(self._transaction_hold)
         if last > self.tr3.checked and self.engine.is_active("IG002"):
             # TR3 was asked for but pyx12 could not check these claims: hold them, so that
             # nothing unchecked reaches the clean file (--no-tr3 scrubs without TR3)

@@ -105,3 +105,24 @@ def test_ig001_claim_without_diagnosis_or_lines_is_held_even_without_tr3(tmp_pat
     no_date = CLAIM.replace("DTP*472*D8*20260410~", "")
     assert "IG001" in edits_found(scrub_text(tmp_path / "d", wrap(no_date)))
     assert "IG001" not in found(tmp_path / "p", wrap(CLAIM))
+
+
+def test_ig002_billing_provider_without_its_address_holds_its_claims(tmp_path: Path) -> None:
+    provider = PROVIDER.replace("N4*SPRINGFIELD*IL*627010001~", "").replace("REF*EI*123456789~", "")
+    result = scrub_text(tmp_path / "f", wrap(CLAIM, provider=provider))
+    messages = [str(f["message"]) for f in edits_found(result)["IG002"]]
+    assert any("N4" in m for m in messages) and any("REF*EI/SY" in m for m in messages)
+    assert result.counts["held"] == 1
+
+
+def test_stray_envelope_segment_inside_a_transaction_holds_its_claims(tmp_path: Path) -> None:
+    text = wrap(CLAIM + CLAIM.replace("P1", "P2"))
+    stray = text.replace("HL*2*1*22*0~", "GS*HC*X*Y*20260415*1200*9*X*005010X222A1~\nHL*2*1*22*0~")
+    result = scrub_text(tmp_path / "f", stray)
+    assert result.counts == {"claims": 2, "clean": 0, "fixed": 0, "held": 2}
+    assert "GS segment stands inside transaction" in str(edits_found(result)["IG002"][0])
+
+
+def test_garbled_st01_with_professional_labels_is_read_and_held(tmp_path: Path) -> None:
+    result = scrub_text(tmp_path / "f", wrap(CLAIM).replace("ST*837*", "ST**"))
+    assert result.counts["held"] == 1 and result.status == "held"

@@ -16,7 +16,14 @@ from tests.corpus import claims_in
 SAMPLES = Path(__file__).resolve().parents[1] / "x12_samples"
 BASES = [
     (SAMPLES / name).read_text().split("~\n")[:-1]
-    for name in ("mixed.837", "clean.837", "format_fixable.837", "therapy_encounter_dx.837")
+    for name in (
+        "mixed.837",
+        "clean.837",
+        "format_fixable.837",
+        "therapy_encounter_dx.837",
+        "muscle_spasm_category.837",
+        "pointer_to_nothing.837",
+    )
 ]
 JUNK = ["", "*", ":", "~", "^", "99999999999999", "ABC", "-1", "1.2.3", "20261340", "\u00e9", "HL"]
 
@@ -52,12 +59,12 @@ def mangled(draw: st.DrawFn) -> str:
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(mangled(), st.booleans())
-def test_mangled_files_never_raise(text: str, tr3: bool) -> None:
+@given(mangled(), st.booleans(), st.sampled_from([1, 2]))
+def test_mangled_files_never_raise(text: str, tr3: bool, jobs: int) -> None:
     with TemporaryDirectory() as folder:
         source = Path(folder) / "batch.837"
         source.write_text(text)
-        result = scrub(source, ScrubOptions(out_dir=Path(folder) / "out", tr3=tr3))
+        result = scrub(source, ScrubOptions(out_dir=Path(folder) / "out", tr3=tr3, jobs=jobs))
         assert result.exit_status in (0, 1, 3)
         report = json.loads(Path(result.outputs["json"] or "").read_text())
         assert report["status"] in ("clean", "held", "rejected")

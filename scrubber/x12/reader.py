@@ -112,8 +112,13 @@ class Trailers:
     """Which envelopes have a trailer, from a quick first pass (the main pass must know early)."""
 
     transactions_closed: set[int] = field(default_factory=set)  # ST segment numbers with an SE
+    # ST number -> the first envelope segment (ISA, GS, GE, IEA) standing between it and its SE
+    stray: dict[int, str] = field(default_factory=dict)
     segments: int = 0
     claims: int = 0
+
+
+ENVELOPE_IDS = frozenset({"ISA", "GS", "GE", "IEA"})
 
 
 def scan_trailers(path: Path) -> Trailers:
@@ -130,7 +135,16 @@ def scan_trailers(path: Path) -> Trailers:
                 open_st = 0
             elif head == "CLM" and raw.text[3:4] == raw.delimiters.element:
                 facts.claims += 1
+            elif open_st and raw.text.split(raw.delimiters.element, 1)[0] in ENVELOPE_IDS:
+                facts.stray.setdefault(open_st, raw.text[:3].rstrip(raw.delimiters.element))
     return facts
+
+
+def _names_another_transaction(st01: str, st03: str) -> bool:
+    """ST01/ST03 that clearly name a transaction other than an 837P (a garbled value does not)."""
+    if st01 in TRANSACTION_NAMES:
+        return True
+    return any(st03.startswith(prefix) for prefix in KNOWN_VERSIONS)
 
 
 def describe_version(st01: str, version: str, gs01: str) -> str:
@@ -245,11 +259,15 @@ class Reader:
         self, st: Segment, isa: Segment, gs: Segment, it: Iterator[Segment]
     ) -> Generator[Event, None, Segment | None]:
         """Events of one transaction; returns an envelope segment that ended it early, if any."""
-        version = st.get(3) or gs.get(8)
+        labels = (st.get(3), gs.get(8))
+        professional = [v for v in labels if v in PROFESSIONAL_VERSIONS]
+        if _names_another_transaction(st.get(1), labels[0]):
+            professional = []  # ST says what the transaction is; GS08 only labels the group
+        version = professional[0] if professional else (labels[0] or labels[1])
         st.loop = "ST"
         header = TransactionHeader(isa=isa, gs=gs, segments=[st], version=version)
         rejected: Problem | None = None
-        if st.get(1) != "837" or version not in PROFESSIONAL_VERSIONS or gs.get(1) != "HC":
+        if not professional:
             what = describe_version(st.get(1), version, gs.get(1))
             remedy = (
                 "The 4010 version was retired in 2012: export the claims again as 005010X222A1."
@@ -267,17 +285,40 @@ class Reader:
             stop = yield from self._skip_transaction(it)
             yield TransactionEnd(header, None)
             return stop
-        if st.number not in self.trailers.transactions_closed:
+        closed = st.number in self.trailers.transactions_closed
+        if not closed:
             rejected = Problem(
                 "ENV005",
                 f"Transaction {st.get(2)} has no SE trailer: the file is cut off and claims may "
                 "be missing. Its claims are held; ask the sender for the whole file.",
                 st,
             )
+        elif len(set(labels)) > 1 or gs.get(1) != "HC" or st.get(1) != "837":
+            # one label says 837P, the other something else: read it, but hold its claims
+            rejected = Problem(
+                "IG002",
+                f"Transaction {st.get(2)}: ST01 {st.get(1)!r}, ST03 {labels[0]!r}, GS01 "
+                f"{gs.get(1)!r} and GS08 {labels[1]!r} do not all say 837 professional "
+                "(837, 005010X222A1, HC), so its claims are held.",
+                st,
+            )
+        elif st.number in self.trailers.stray:
+            rejected = Problem(
+                "IG002",
+                f"A {self.trailers.stray[st.number]} segment stands inside transaction "
+                f"{st.get(2)} (between ST and SE): its envelope is broken, so its claims are "
+                "held. The stray segment is left out of the outputs.",
+                st,
+            )
+        # an envelope segment inside a transaction that has its SE further on is a stray one:
+        # skipped, so that the claims after it are still read
+        self._skip_envelope = closed
         # header segments up to the first HL
         segment: Segment | None = None
         loop = "header"
         for segment in it:
+            if closed and segment.id in ENVELOPE_IDS:
+                continue
             if segment.id in ("HL", "SE", "GE", "IEA", "ISA", "GS", "ST", "CLM"):
                 break
             if segment.id == "NM1":
@@ -297,6 +338,7 @@ class Reader:
         return end
 
     _last_end: Segment | None = None
+    _skip_envelope = False
 
     def _tree(
         self, header: TransactionHeader, first: Segment | None, it: Iterator[Segment]
@@ -306,6 +348,9 @@ class Reader:
         segment = first
         while segment is not None:
             sid = segment.id
+            if self._skip_envelope and sid in ENVELOPE_IDS:
+                segment = next(it, None)
+                continue
             if sid in ("SE", "GE", "IEA", "ISA", "GS", "ST"):
                 break
             if sid == "HL":
