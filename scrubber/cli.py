@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import sys
 from pathlib import Path
@@ -23,17 +24,27 @@ def _ids(values: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(part.strip().upper() for value in values for part in value.split(",") if part)
 
 
+_CLI_PID = os.getpid()
+
+
 def _terminate(signum: int, _frame: object) -> None:
+    if os.getpid() != _CLI_PID:
+        # a process forked from the CLI (a TR3 worker): end at once, never unwind the CLI's
+        # frames it holds a copy of (their clean-ups belong to the CLI process)
+        os._exit(128 + signum)
     sys.exit(128 + signum)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="scrub837")
-def main() -> None:
+@click.pass_context
+def main(ctx: click.Context) -> None:
     """Scrub X12 837 professional claim files before they go to the clearinghouse."""
-    # SIGTERM ends the run like Ctrl-C: temporary outputs are removed on the way out
-    # (the watch command installs its own handler: it finishes the file in hand first)
-    signal.signal(signal.SIGTERM, _terminate)
+    # SIGTERM ends the run like Ctrl-C: temporary outputs are removed on the way out (the
+    # watch command installs its own handler: it finishes the file in hand first). Restored
+    # when the command ends, for callers that run the CLI in their own process.
+    previous = signal.signal(signal.SIGTERM, _terminate)
+    ctx.call_on_close(lambda: signal.signal(signal.SIGTERM, previous))
     if not logging.getLogger().handlers:
         # one plain line per event on stderr; never a traceback, never patient data
         logging.basicConfig(level=logging.WARNING, format="scrub837: %(levelname)s %(message)s")

@@ -353,3 +353,24 @@ def test_a_missing_segment_belongs_to_the_loop_before_the_segment_that_noticed_i
     index = Tr3Index.build([gap, _error(10)])
     assert index.between(9, 9) == [gap]
     assert index.between(10, 10) == [_error(10)]
+
+
+def test_a_terminated_worker_never_runs_the_callers_clean_ups(tmp_path: Path) -> None:
+    """Workers fork from the caller and inherit its signal handlers. With the CLI's SIGTERM
+    handler, a worker stopped right after its fork (a stream closed at once, e.g. because the
+    file is not X12) must die, not unwind the caller's frames copied into it and run their
+    clean-ups there, such as removing the caller's temporary folder."""
+    from scrubber.cli import _terminate
+
+    previous = signal.signal(signal.SIGTERM, _terminate)
+    try:
+        for attempt in range(30):
+            with tempfile.TemporaryDirectory(dir=tmp_path) as folder:
+                path = Path(folder) / "batch.837"
+                path.write_text("ISA*00*          *00*")  # not X12: start() fails, close() at once
+                with contextlib.suppress(tr3.Tr3Unavailable):
+                    tr3.Tr3Stream(path, jobs=1 + attempt % 2).start()
+                time.sleep(0.05)
+                assert path.exists(), f"a worker removed the caller's folder (attempt {attempt})"
+    finally:
+        signal.signal(signal.SIGTERM, previous)

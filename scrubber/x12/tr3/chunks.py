@@ -4,6 +4,7 @@ map walks in a pool of processes, merged with pyx12's reader over the whole file
 from __future__ import annotations
 
 import multiprocessing
+import signal
 import threading
 from collections import deque
 from collections.abc import Iterator
@@ -172,6 +173,14 @@ def _walk_chunk(items: list[tuple[int, str]]) -> _RunResult:
     return result
 
 
+def _default_signals() -> None:
+    """In a worker: SIGTERM does what it does by default. A forked worker inherits the
+    caller's handlers, and one that raises (the CLI's turns SIGTERM into SystemExit) would
+    unwind the caller's frames copied into the worker and run their clean-ups there, such as
+    removing the caller's temporary files."""
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
 def _mp_context() -> Any:
     """fork when this process runs a single thread (fast: workers inherit the loaded maps);
     otherwise forkserver or spawn, as forking a threaded process (the drop-folder watcher) can
@@ -226,7 +235,9 @@ def _validate_chunked(path: Path, jobs: int, claims_per_chunk: int) -> list[_Fou
         pending: deque[tuple[_Chunk, Future[_RunResult]]] = deque()
         found: list[_Found] = []
         loops: dict[int, str | None] = {}
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+        with ProcessPoolExecutor(
+            max_workers=jobs, mp_context=context, initializer=_default_signals
+        ) as pool:
 
             def submit(chunk: _Chunk) -> None:
                 pending.append((chunk, pool.submit(_walk_chunk, chunk.items)))

@@ -21,6 +21,7 @@ from scrubber.x12.tr3.chunks import (
     DEFAULT_CHUNK_CLAIMS,
     _Chunk,
     _Chunker,
+    _default_signals,
     _keep,
     _mp_context,
     _walk_chunk,
@@ -78,6 +79,7 @@ def _child_setup() -> None:
     """In a process walking for a stream: leave Ctrl-C to the caller, which stops its workers,
     and (Linux) end with the parent, so that nothing walks on when the caller is killed."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _default_signals()
     if sys.platform.startswith("linux"):
         with contextlib.suppress(OSError, AttributeError):
             ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
