@@ -72,11 +72,12 @@ class FileRun:
 
     # -- the run
     def run(self) -> None:
-        # TR3 validation starts first: pyx12 walks the file in other processes while it is read
+        # the quick first pass first: a file that is not X12 never starts a TR3 process
+        trailers = rd.scan_trailers(self.path)  # NotX12Error propagates: ENV001
+        # then pyx12 walks the file in other processes while this one reads it
         if self.options.tr3 and self.engine.is_active("IG001") | self.engine.is_active("IG002"):
             self._validate_tr3()
         try:
-            trailers = rd.scan_trailers(self.path)  # NotX12Error propagates: ENV001
             self._reader = reader = rd.Reader(self.path, trailers)
             for event in reader.events():
                 self._on(event)
