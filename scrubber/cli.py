@@ -11,13 +11,9 @@ from pathlib import Path
 import click
 
 from scrubber import __version__
-from scrubber.api import EXIT_INTERNAL, ScrubOptions, ScrubResult, scrub, write_run_index
-from scrubber.catalogue import CatalogueError, load_catalogue
-from scrubber.cli_options import mask_phi_option, out_option, run_options
-from scrubber.codesets.releases import CodeSetError
-from scrubber.ncci import NcciError
-
-log = logging.getLogger("scrub837")
+from scrubber.api import ScrubOptions, ScrubResult, scrub, write_run_index
+from scrubber.catalogue import load_catalogue
+from scrubber.cli_options import file_errors, mask_phi_option, out_option, run_options
 
 
 def _ids(values: tuple[str, ...]) -> tuple[str, ...]:
@@ -109,21 +105,8 @@ def scrub_command(
     worst = 0
     results: list[ScrubResult] = []
     for path in files:
-        try:
+        with file_errors(path):
             result = scrub(path, options)
-        except (CatalogueError, NcciError, CodeSetError) as error:
-            raise click.UsageError(str(error)) from error
-        except OSError as error:  # unreadable input, unwritable output folder, disk full
-            where = error.filename or path
-            raise click.UsageError(f"{path.name}: {error.strerror or error} ({where})") from error
-        except Exception as error:  # an internal error: short message, no traceback
-            log.error("internal error on %s: %s", path.name, type(error).__name__)
-            click.echo(
-                f"scrub837: internal error on {path.name}: {type(error).__name__}. "
-                "This is a bug; please report it.",
-                err=True,
-            )
-            sys.exit(EXIT_INTERNAL)
         counts = result.counts
         click.echo(
             f"{path.name}: {result.status} - {counts['claims']} claims: {counts['clean']} clean, "

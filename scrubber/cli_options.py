@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import logging
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -11,6 +14,7 @@ import click
 from scrubber.codesets.releases import CodeSetError, load_code_set
 
 F = TypeVar("F", bound=Callable[..., Any])
+log = logging.getLogger("scrub837")
 
 
 def _code_sets(
@@ -75,3 +79,30 @@ def out_option(what: str) -> Callable[[F], F]:
         type=click.Path(path_type=Path, file_okay=False),
         help=f"Folder for {what} (default: beside each input).",
     )
+
+
+@contextmanager
+def file_errors(path: Path) -> Iterator[None]:
+    """What can go wrong with one input, as the CLI reports it: a bad catalogue, profile, code
+    set, NCCI or counter file, or an unreadable input or unwritable folder is a usage error
+    (exit 2) naming the file; anything else is a bug: a short message, a log line, exit 4."""
+    from scrubber.acks.control import ControlFileError
+    from scrubber.api import EXIT_INTERNAL
+    from scrubber.catalogue import CatalogueError
+    from scrubber.ncci import NcciError
+
+    try:
+        yield
+    except (CatalogueError, NcciError, CodeSetError, ControlFileError) as error:
+        raise click.UsageError(str(error)) from error
+    except OSError as error:  # unreadable input, unwritable output folder, disk full
+        where = error.filename or path
+        raise click.UsageError(f"{path.name}: {error.strerror or error} ({where})") from error
+    except Exception as error:  # no traceback reaches the user
+        log.error("internal error on %s: %s", path.name, type(error).__name__)
+        click.echo(
+            f"scrub837: internal error on {path.name}: {type(error).__name__}. "
+            "This is a bug; please report it.",
+            err=True,
+        )
+        sys.exit(EXIT_INTERNAL)

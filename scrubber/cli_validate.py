@@ -5,20 +5,15 @@ Registered on the main group by scrubber.cli: `main.add_command(validate)`.
 
 from __future__ import annotations
 
-import logging
 import sys
 from pathlib import Path
 
 import click
 
-from scrubber.acks.control import ControlFileError
-from scrubber.api import EXIT_INTERNAL, ScrubOptions
-from scrubber.catalogue import CatalogueError
-from scrubber.cli_options import out_option, run_options
+from scrubber.api import ScrubOptions
+from scrubber.cli_options import file_errors, out_option, run_options
 from scrubber.validate import ACKS, ValidateResult
 from scrubber.validate import validate as validate_file
-
-log = logging.getLogger("scrub837")
 
 
 @click.command("validate")
@@ -66,20 +61,8 @@ def validate(
     wanted = tuple(a.lower() for a in acks) or ACKS
     worst = 0
     for path in files:
-        try:
+        with file_errors(path):
             result = validate_file(path, options, acks=wanted, counter_file=control_file)
-        except CatalogueError as error:
-            raise click.UsageError(str(error)) from error
-        except ControlFileError as error:
-            raise click.UsageError(str(error)) from error
-        except Exception as error:  # an internal error: short message, no traceback
-            log.error("internal error on %s: %s", path.name, type(error).__name__)
-            click.echo(
-                f"scrub837: internal error on {path.name}: {type(error).__name__}. "
-                "This is a bug; please report it.",
-                err=True,
-            )
-            sys.exit(EXIT_INTERNAL)
         _echo(path, result)
         worst = max(worst, result.exit_status)
     sys.exit(worst)
