@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
 import sys
 import tempfile
@@ -25,19 +24,10 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from scrubber.report.html import render_html  # noqa: E402
+from tests.browser import CHROMIUM_ARGS, find_chromium  # noqa: E402
 
 SIZE_BUDGET = 15 * 1024 * 1024
 LOAD_BUDGET_S = 5.0
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-extensions",
-]
 
 EDITS: dict[str, dict[str, str]] = {
     "DX002": {"title": "Diagnosis code is not billable", "severity": "error", "fix": "unsafe"},
@@ -255,17 +245,12 @@ def synthetic_report(claims: int) -> dict[str, Any]:
     }
 
 
-def _chromium() -> str | None:
-    given = os.environ.get("SCRUB837_CHROMIUM")
-    return given or shutil.which("chromium") or shutil.which("chromium-browser")
-
-
 def open_times(path: Path, runs: int) -> list[dict[str, float]]:
     """Per run: wall time of goto(..., wait_until=load), the page's own loadEventEnd, and how
     long the severity filter takes on the whole page."""
     from playwright.sync_api import sync_playwright
 
-    executable = _chromium()
+    executable = find_chromium()
     results = []
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
@@ -334,7 +319,7 @@ def main(argv: list[str] | None = None) -> int:
     size = path.stat().st_size
     print(f"file size:       {size / 1024 / 1024:.2f} MB ({size:,} bytes; budget 15 MB)")
 
-    if _chromium() is None:
+    if find_chromium() is None:
         print("chromium not found: cannot time the page load", file=sys.stderr)
         return 2
     try:

@@ -12,7 +12,6 @@ import io
 import json
 import os
 import re
-import shutil
 import stat
 from collections.abc import Iterator
 from pathlib import Path
@@ -33,17 +32,7 @@ from scrubber.report.html import (
     write_html,
     write_index,
 )
-
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-extensions",
-]
+from tests.browser import CHROMIUM_ARGS, find_chromium
 
 XSS_NAME = "<script>alert(1)</script>"
 XSS_NTE = 'NTE*ADD*"><img src=x onerror=alert(1)>'
@@ -572,17 +561,6 @@ def test_write_index(tmp_path: Path) -> None:
 # --------------------------------------------------------------------------- browser
 
 
-def _chromium() -> str | None:
-    given = os.environ.get("SCRUB837_CHROMIUM")
-    if given:
-        return given
-    for name in ("chromium", "chromium-browser"):
-        found = shutil.which(name)
-        if found:
-            return found
-    return None
-
-
 def _unavailable(reason: str) -> None:
     if os.environ.get("CI") == "true":
         pytest.fail(f"{reason}: the browser tests must run in CI")
@@ -591,7 +569,7 @@ def _unavailable(reason: str) -> None:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    executable = _chromium()
+    executable = find_chromium()
     if executable is None:
         _unavailable("chromium is not installed (apt-get install chromium)")
     try:

@@ -173,6 +173,16 @@ def _walk_chunk(items: list[tuple[int, str]]) -> _RunResult:
     return result
 
 
+def _preload_maps(context: Any, chunker: _Chunker) -> None:
+    """With fork, load the maps the chunks need here once: the workers inherit them."""
+    if context.get_start_method() != "fork":
+        return
+    for group in sorted(chunker.groups):
+        if (chosen := _map_for(*group)) is not None:
+            _load_map(chosen[0])
+        _load_map("x12.control.00501.xml" if group[0] == "00501" else "x12.control.00401.xml")
+
+
 def _default_signals() -> None:
     """In a worker: SIGTERM does what it does by default. A forked worker inherits the
     caller's handlers, and one that raises (the CLI's turns SIGTERM into SystemExit) would
@@ -225,13 +235,7 @@ def _validate_chunked(path: Path, jobs: int, claims_per_chunk: int) -> list[_Fou
         if first is None or second is None:  # nothing to split: one walk in this process
             return _validate_whole(path)
         context = _mp_context()
-        if context.get_start_method() == "fork":
-            for group in sorted(chunker.groups):  # loaded once here, inherited by the workers
-                if (chosen := _map_for(*group)) is not None:
-                    _load_map(chosen[0])
-                _load_map(
-                    "x12.control.00501.xml" if group[0] == "00501" else "x12.control.00401.xml"
-                )
+        _preload_maps(context, chunker)
         pending: deque[tuple[_Chunk, Future[_RunResult]]] = deque()
         found: list[_Found] = []
         loops: dict[int, str | None] = {}

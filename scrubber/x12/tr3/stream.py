@@ -24,6 +24,7 @@ from scrubber.x12.tr3.chunks import (
     _default_signals,
     _keep,
     _mp_context,
+    _preload_maps,
     _walk_chunk,
 )
 from scrubber.x12.tr3.errors import Tr3Error, Tr3Unavailable
@@ -33,8 +34,6 @@ from scrubber.x12.tr3.walk import (
     _fed,
     _Found,
     _key,
-    _load_map,
-    _map_for,
     _no_map,
     _Run,
     _RunResult,
@@ -223,13 +222,7 @@ class _ChunkFeed:
         self.reader: _ChildFeed | None = None
 
     def launch(self, context: Any, path: Path, chunker: _Chunker) -> None:
-        if context.get_start_method() == "fork":
-            for group in sorted(chunker.groups):  # loaded once here, inherited by the workers
-                if (chosen := _map_for(*group)) is not None:
-                    _load_map(chosen[0])
-                _load_map(
-                    "x12.control.00501.xml" if group[0] == "00501" else "x12.control.00401.xml"
-                )
+        _preload_maps(context, chunker)
         # the reader's process first: forked while this one has a single thread
         self.reader = _ChildFeed(context, path, walk=False)
         self.pool = ProcessPoolExecutor(

@@ -364,41 +364,33 @@ class _Run:
         for err in errors:
             message = _clean_element_message(err.err_str, err.err_val)
             ele = err.map_node
+            component: int | None = None
             if ele is None:  # pyx12 reports these as IK3 "8" (segment has data element errors)
                 element, position = _refdes(seg_id, err.refdes)
-                found = _Found(
-                    tag=tag,
-                    rank=RANK_CONTENT,
-                    segment_id=seg_id,
-                    loop_id=loop,
-                    element=element,
-                    element_position=position,
-                    code="8",
-                    level="segment",
-                    message=message,
-                    repaired=seg_id in _WRITER_TRAILERS,
-                    element_code=err.err_cde,
-                )
+                code, level, element_code = "8", "segment", err.err_cde
+                repaired = seg_id in _WRITER_TRAILERS
             else:
-                component: int | None = None
                 if ele.parent is not None and ele.parent.is_composite():
                     position, component = int(ele.parent.seq), int(ele.seq)
                 else:
                     position = int(ele.seq)
                 element = str(ele.refdes) if ele.refdes else None
-                found = _Found(
-                    tag=tag,
-                    rank=RANK_CONTENT,
-                    segment_id=seg_id,
-                    loop_id=loop,
-                    element=element,
-                    element_position=position,
-                    component_position=component,
-                    code=err.err_cde,
-                    level="element",
-                    message=message,
-                    repaired=_repaired_element(seg_id, element),
-                )
+                code, level, element_code = err.err_cde, "element", None
+                repaired = _repaired_element(seg_id, element)
+            found = _Found(
+                tag=tag,
+                rank=RANK_CONTENT,
+                segment_id=seg_id,
+                loop_id=loop,
+                element=element,
+                element_position=position,
+                component_position=component,
+                code=code,
+                level=level,
+                message=message,
+                repaired=repaired,
+                element_code=element_code,
+            )
             self.add(found)
 
 
