@@ -20,6 +20,7 @@ from scrubber.checks import RunContext
 from scrubber.codesets.releases import load_code_sets
 from scrubber.engine import Engine
 from scrubber.ncci import load_ptp
+from scrubber.options import ScrubOptions
 from scrubber.pipeline import FileRun
 from scrubber.x12.tokens import NotX12Error
 
@@ -30,27 +31,6 @@ EXIT_HELD = 1
 EXIT_USAGE = 2
 EXIT_REJECTED = 3
 EXIT_INTERNAL = 4
-
-
-@dataclass(slots=True)
-class ScrubOptions:
-    out_dir: Path | None = None  # clean 837; default: beside the input
-    held_dir: Path | None = None  # held 837; default: out_dir
-    reports_dir: Path | None = None  # reports; default: out_dir
-    tr3: bool = True
-    jobs: int = 1
-    unsafe_fixes: bool = False
-    select: tuple[str, ...] = ()
-    ignore: tuple[str, ...] = ()
-    profile: str = "default"
-    mask_phi: bool = False
-    run_date: date | None = None
-    mode: str = "scrub"  # "validate": no corrections written, envelope problems are errors
-    html: bool = True
-    ncci: Path | None = None  # a CMS quarterly practitioner PTP file for THR005
-    tr3_errors: list[Any] | None = None  # TR3 errors already found (validate runs TR3 once)
-    # more ICD-10-CM releases (tabular XML or order file; PATH@YYYY-MM-DD gives the start)
-    code_sets: tuple[Path, ...] = ()
 
 
 @dataclass(slots=True)

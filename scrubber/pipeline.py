@@ -25,7 +25,7 @@ from scrubber.x12 import reader as rd
 from scrubber.x12.writer import Output837, open_private, temporary_name
 
 if TYPE_CHECKING:
-    from scrubber.api import ScrubOptions
+    from scrubber.options import ScrubOptions
 
 ZERO = Decimal("0")
 

@@ -1,0 +1,30 @@
+"""ScrubOptions: what one run of scrub or validate is asked to do (the CLI, the watcher and
+tests build it; api and pipeline read it)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+
+@dataclass(slots=True)
+class ScrubOptions:
+    out_dir: Path | None = None  # clean 837; default: beside the input
+    held_dir: Path | None = None  # held 837; default: out_dir
+    reports_dir: Path | None = None  # reports; default: out_dir
+    tr3: bool = True
+    jobs: int = 1
+    unsafe_fixes: bool = False
+    select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    profile: str = "default"
+    mask_phi: bool = False
+    run_date: date | None = None
+    mode: str = "scrub"  # "validate": no corrections written, envelope problems are errors
+    html: bool = True
+    ncci: Path | None = None  # a CMS quarterly practitioner PTP file for THR005
+    tr3_errors: list[Any] | None = None  # TR3 errors already found (validate runs TR3 once)
+    # more ICD-10-CM releases (tabular XML or order file; PATH@YYYY-MM-DD gives the start)
+    code_sets: tuple[Path, ...] = ()
