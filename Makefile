@@ -30,6 +30,8 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check scrubber tests tools bench
 	$(VENV)/bin/ruff format --check scrubber tests tools bench
 	$(VENV)/bin/mypy scrubber
+	$(PY) tools/gen_edit_docs.py --check
+	$(PY) -m pytest -q -p no:cacheprovider tests/test_imports.py
 
 bench: $(STAMP)
 	$(PY) bench/bench.py $(N)

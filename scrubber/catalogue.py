@@ -46,6 +46,9 @@ class EditSpec:
     messages: dict[str, str] = field(default_factory=dict)
     params: dict[str, Any] = field(default_factory=dict)
     enabled: bool = True
+    #: The edit this one refines (CTX002 refines DX002): it settles some of the claims the
+    #: other would flag, and is off whenever the edit it refines is ignored or switched off.
+    refines: str | None = None
 
     def message(self, key: str = "default", **values: object) -> str:
         template = self.messages.get(key) or self.messages.get("default") or self.title
@@ -96,6 +99,7 @@ def _load_edit(path: Path) -> EditSpec:
         source=data["source"].strip(),
         messages=dict(data.get("messages", {})),
         params=dict(data.get("params", {})),
+        refines=data.get("refines"),
     )
 
 
@@ -110,6 +114,9 @@ def load_catalogue() -> dict[str, EditSpec]:
     order = tomllib.loads(order_file.read_text())["order"] if order_file.exists() else []
     ordered = {edit_id: edits[edit_id] for edit_id in order if edit_id in edits}
     ordered.update({k: v for k, v in edits.items() if k not in ordered})
+    for spec in ordered.values():
+        if spec.refines is not None and spec.refines not in ordered:
+            raise CatalogueError(f"{spec.id}.toml: refines unknown edit {spec.refines}")
     return ordered
 
 

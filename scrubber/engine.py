@@ -42,7 +42,9 @@ class Engine:
         self.active = frozenset(
             edit_id
             for edit_id, spec in self.edits.items()
-            if spec.enabled and selected(edit_id, select, ignore)
+            if spec.enabled
+            and selected(edit_id, select, ignore)
+            and (spec.refines is None or self._base_on(spec.refines, ignore))
         )
         catalogue = load_catalogue()
         self.regraded = frozenset(
@@ -58,6 +60,11 @@ class Engine:
             for edit_id, spec in self.edits.items()
             if edit_id in self.active and spec.kind == "claim" and edit_id in CLAIM_CHECKS
         ]
+
+    def _base_on(self, edit_id: str, ignore: tuple[str, ...]) -> bool:
+        """A refinement is off when the edit it refines is ignored or switched off (it is not
+        switched off by a --select that names the refinement alone)."""
+        return self.edits[edit_id].enabled and selected(edit_id, (), ignore)
 
     def is_active(self, edit_id: str) -> bool:
         return edit_id in self.active

@@ -10,7 +10,8 @@ from click.testing import CliRunner
 
 from scrubber.checks import RunContext
 from scrubber.cli import main
-from scrubber.codesets.icd10cm import CodeSetRelease, load_icd10cm
+from scrubber.codesets.cache import load_icd10cm
+from scrubber.codesets.icd10cm import CodeSetRelease
 from scrubber.codesets.releases import (
     CodeSetError,
     CodeSets,

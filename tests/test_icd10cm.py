@@ -8,16 +8,13 @@ from pathlib import Path
 
 import pytest
 
+from scrubber.codesets.cache import _read_cache, _write_cache, load_icd10cm, read_icd10cm
 from scrubber.codesets.icd10cm import (
     CodeRange,
     Icd10cm,
-    _read_cache,
     _release_for,
-    _write_cache,
     excludes1_conflict,
-    load_icd10cm,
     parse_excludes1_note,
-    read_icd10cm,
 )
 
 

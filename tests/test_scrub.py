@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.corpus import claims_in
-from tests.helpers import report_of, scrub_text, wrap
+from tests.helpers import edits_found, report_of, scrub_text, wrap
 
 FIXABLE = (
     "CLM*P1*100***11:B:1*Y*A*Y*Y~HI*ABK:M62.830*ABF:M62.830*ABF:M54.50~LX*1~"
@@ -97,6 +97,22 @@ def test_select_and_ignore(tmp_path: Path) -> None:
     assert only_ptr.counts["held"] == 0
     ignored = scrub_text(tmp_path / "b", wrap(HELD), ignore=("DX002", "CTX"))
     assert ignored.counts["held"] == 0
+
+
+def test_ignoring_an_edit_ignores_its_refinements(tmp_path: Path) -> None:
+    """CTX002 refines DX002 (refines = "DX002" in its TOML): --ignore DX002 silences both, and a
+    --select naming CTX002 alone still runs it."""
+    claim = (
+        "CLM*P1*100***11:B:1*Y*A*Y*Y~HI*ABK:M5450*ABF:M6283~LX*1~"
+        "SV1*HC:97110:GP*100*UN*1***1:2~DTP*472*D8*20260410~"
+    )
+    ignored = scrub_text(tmp_path / "a", wrap(claim), ignore=("DX002",))
+    assert ignored.counts["held"] == 0 and ignored.counts["clean"] == 1
+    assert "CTX002" not in edits_found(ignored)
+    alone = scrub_text(tmp_path / "b", wrap(claim), select=("CTX002",))
+    assert list(edits_found(alone)) == ["CTX002"] and alone.counts["held"] == 1
+    both = scrub_text(tmp_path / "c", wrap(claim))
+    assert "CTX002" in edits_found(both) and "DX002" not in edits_found(both)
 
 
 def test_rejected_file_gets_a_report_and_no_837(tmp_path: Path) -> None:

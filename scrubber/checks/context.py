@@ -12,11 +12,12 @@ from scrubber.checks.common import (
     normalize_code,
     pointed_diagnoses,
 )
-from scrubber.checks.registry import CheckContext, claim_check
+from scrubber.checks.registry import CheckContext, claim_check, settles
 from scrubber.findings import Finding, Fix
 from scrubber.model import Claim
 
 
+@settles("CTX002")
 def refinement(claim: Claim, params: dict[str, object]) -> dict[str, str]:
     """Non-billable codes on this claim that the context settles: {category: fitting code}."""
     found: dict[str, str] = {}

@@ -28,7 +28,7 @@ def unknown_diagnosis_code(claim: Claim, ctx: CheckContext) -> Iterator[Finding]
 
 @claim_check("DX002")
 def non_billable_diagnosis(claim: Claim, ctx: CheckContext) -> Iterator[Finding]:
-    refined = ctx.run.refined_codes(claim)
+    refined = ctx.refined_codes(claim)
     for diagnosis in icd10_codes(claim):
         code = normalize_code(diagnosis.code)
         codes = ctx.codes_on(claim, diagnosis)

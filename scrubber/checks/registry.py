@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from scrubber.catalogue import EditSpec
 from scrubber.findings import Finding
@@ -31,13 +31,14 @@ class RunContext:
     #: Releases that judged something in this run, for the report head.
     releases_used: dict[CodeSetRelease, None] = field(default_factory=dict)
 
-    def refined_codes(self, claim: Claim) -> dict[str, str]:
-        """Non-billable codes that CTX002 settles on this claim (DX002 leaves them to it)."""
-        if "CTX002" not in self.active:
-            return {}
-        from scrubber.checks.context import refinement
-
-        return refinement(claim, self.edits["CTX002"].params)
+    def refined_codes(self, claim: Claim, edit_id: str) -> dict[str, str]:
+        """Codes of this claim that active refinements of ``edit_id`` settle ({code: the code
+        that fits}): the refined edit leaves them to the refinement."""
+        settled: dict[str, str] = {}
+        for other, spec in self.edits.items():
+            if spec.refines == edit_id and other in self.active and other in SETTLERS:
+                settled.update(SETTLERS[other](claim, spec.params))
+        return settled
 
     @property
     def codes(self) -> Icd10cm:
@@ -47,7 +48,7 @@ class RunContext:
             if self.code_sets is not None:
                 self._codes = self.code_sets.newest
             else:
-                from scrubber.codesets.icd10cm import load_icd10cm
+                from scrubber.codesets.cache import load_icd10cm
 
                 self._codes = load_icd10cm()
         return self._codes
@@ -105,6 +106,10 @@ class CheckContext:
     def codes(self) -> Icd10cm:
         return self.run.codes
 
+    def refined_codes(self, claim: Claim) -> dict[str, str]:
+        """Codes of this claim that refinements of this edit settle (see RunContext)."""
+        return self.run.refined_codes(claim, self.edit.id)
+
     def codes_on(self, claim: Claim, diagnosis: Diagnosis) -> Icd10cm:
         """The release that judges one diagnosis of a claim (see :func:`diagnosis_date`)."""
         return self.run.codes_for(diagnosis_date(claim, diagnosis))
@@ -114,13 +119,29 @@ ClaimCheck = Callable[[Claim, CheckContext], Iterable[Finding]]
 CLAIM_CHECKS: dict[str, ClaimCheck] = {}
 
 
+F = TypeVar("F")
+
+#: What an edit that refines another (``refines = "DX002"`` in its TOML) settles on a claim:
+#: {code: the code that fits}, from the claim and the refining edit's params.
+Settler = Callable[[Claim, dict[str, Any]], dict[str, str]]
+SETTLERS: dict[str, Settler] = {}
+
+
 def claim_check(edit_id: str) -> Callable[[ClaimCheck], ClaimCheck]:
     """Register a check for an edit of the catalogue."""
+    return _register(CLAIM_CHECKS, edit_id, "check")
 
-    def register(function: ClaimCheck) -> ClaimCheck:
-        if edit_id in CLAIM_CHECKS:
-            raise ValueError(f"two checks for {edit_id}")
-        CLAIM_CHECKS[edit_id] = function
+
+def settles(edit_id: str) -> Callable[[Settler], Settler]:
+    """Register what a refining edit settles (the edit it refines is named in its TOML)."""
+    return _register(SETTLERS, edit_id, "settler")
+
+
+def _register(table: dict[str, F], edit_id: str, what: str) -> Callable[[F], F]:
+    def register(function: F) -> F:
+        if edit_id in table:
+            raise ValueError(f"two {what}s for {edit_id}")
+        table[edit_id] = function
         return function
 
     return register

@@ -4,7 +4,7 @@ The data source is the official CDC/NCHS tabular XML shipped inside the PyPI pac
 ``simple-icd-10-cm`` (we read its data files only, never its Python API). The XML is parsed once
 with lxml into flat arrays in pre-order (a node's subtree is the contiguous run ``i .. end[i]``),
 then written to a ``marshal`` cache file so that later processes load in a few tens of
-milliseconds. One instance per process is kept by :func:`load_icd10cm`.
+milliseconds. One instance per process is kept by :func:`scrubber.codesets.cache.load_icd10cm`.
 
 Codes are keyed as they appear on claims: upper case, no decimal point (``M62830``). Every public
 method also accepts the dotted form (``M62.830``).
@@ -17,7 +17,7 @@ them: the tabular states some exceptions only in prose (e.g. S06 codes with 6th 
 take 7th character A only).
 
 This module holds the index; the note parser is in notes.py, the XML reader in tabular.py and the
-disk cache and the loaders in cache.py (all importable from here as before).
+disk cache and the loaders (load_icd10cm, read_icd10cm) in cache.py, which imports this module.
 """
 
 from __future__ import annotations
@@ -48,13 +48,9 @@ __all__ = [
     "Excludes1Rule",
     "Icd10cm",
     "LoadInfo",
-    "cache_dir",
     "excludes1_conflict",
-    "load_icd10cm",
     "normalize_code",
-    "packaged_sources",
     "parse_excludes1_note",
-    "read_icd10cm",
 ]
 
 # --------------------------------------------------------------------------------------------
@@ -311,16 +307,3 @@ def excludes1_conflict(index: Icd10cm, code_a: str, code_b: str) -> Excludes1Rul
         if rule.matches(code_a):
             return rule
     return None
-
-
-# The loaders construct Icd10cm, so cache.py imports this module: import it last, once everything
-# above is defined. (Any import of scrubber.codesets runs the package __init__, which imports this
-# module first, so cache.py never starts the cycle.)
-from scrubber.codesets.cache import _read_cache as _read_cache  # noqa: E402
-from scrubber.codesets.cache import _write_cache as _write_cache  # noqa: E402
-from scrubber.codesets.cache import (  # noqa: E402
-    cache_dir,
-    load_icd10cm,
-    packaged_sources,
-    read_icd10cm,
-)

@@ -8,7 +8,7 @@ date order and answers "which release judges this day".
 A release is either
 
 * a tabular XML (``icd10cm-tabular-2025.xml``, ``icd10c-tabular-April-1-2026.xml``), read by
-  :func:`scrubber.codesets.icd10cm.read_icd10cm`, or
+  :func:`scrubber.codesets.cache.read_icd10cm`, or
 * an order file (``icd10cm-order-2021.txt``), read here into the same :class:`Icd10cm` index.
   Its fixed columns (domain.md 1.3 item 5): 5-digit order number, space, the code without a dot
   left-justified in 7 columns, space, flag ``0`` header / ``1`` valid for submission, space, the
@@ -38,6 +38,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+from scrubber.codesets.cache import load_icd10cm, read_icd10cm
 from scrubber.codesets.icd10cm import (
     _BILLABLE,
     _GENERATED,
@@ -47,8 +48,6 @@ from scrubber.codesets.icd10cm import (
     FORMAT_VERSION,
     CodeSetRelease,
     Icd10cm,
-    load_icd10cm,
-    read_icd10cm,
 )
 
 __all__ = [
