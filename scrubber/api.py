@@ -19,6 +19,7 @@ from scrubber.catalogue import load_profile
 from scrubber.checks import RunContext
 from scrubber.codesets.releases import load_code_sets
 from scrubber.engine import Engine
+from scrubber.ledger.sink import ledger_sinks
 from scrubber.ncci import load_ptp
 from scrubber.options import ScrubOptions
 from scrubber.pipeline import FileRun
@@ -88,18 +89,26 @@ def scrub(path: Path, options: ScrubOptions | None = None) -> ScrubResult:
         stem=output_stem(path),
     )
     sha = sha256_of(path)
+    file_run.sinks = sinks = ledger_sinks(options, path.name, sha, profile.name)
     try:
-        file_run.run()
-    except NotX12Error as error:
-        file_run.reject("ENV001", _not_x12_message(path, str(error)), error.segment_number)
+        try:
+            file_run.run()
+        except NotX12Error as error:
+            file_run.reject("ENV001", _not_x12_message(path, str(error)), error.segment_number)
+        except BaseException:
+            file_run.discard()
+            raise
+        report = file_run.report_head(
+            input_name=path.name, sha256=sha, version=__version__, profile=profile.name
+        )
+        report["code_set"] = run.code_set_names() or report["code_set"]
+        outputs = file_run.finish(report)
     except BaseException:
-        file_run.discard()
+        for sink in sinks:
+            sink.discard()
         raise
-    report = file_run.report_head(
-        input_name=path.name, sha256=sha, version=__version__, profile=profile.name
-    )
-    report["code_set"] = run.code_set_names() or report["code_set"]
-    outputs = file_run.finish(report)
+    for sink in sinks:
+        sink.commit()
     counts = report["counts"]
     status = report["status"]
     exit_status = {"clean": EXIT_CLEAN, "held": EXIT_HELD}.get(status, EXIT_REJECTED)

@@ -13,7 +13,14 @@ import click
 from scrubber import __version__
 from scrubber.api import ScrubOptions, ScrubResult, scrub, write_run_index
 from scrubber.catalogue import load_catalogue
-from scrubber.cli_options import file_errors, mask_phi_option, out_option, run_options
+from scrubber.cli_options import (
+    file_errors,
+    ledger_choice,
+    ledger_options,
+    mask_phi_option,
+    out_option,
+    run_options,
+)
 
 
 def _ids(values: tuple[str, ...]) -> tuple[str, ...]:
@@ -50,6 +57,7 @@ def main(ctx: click.Context) -> None:
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 @out_option("the outputs")
 @run_options
+@ledger_options
 @mask_phi_option
 @click.option("--unsafe-fixes", is_flag=True, help="Also apply fixes that change what is coded.")
 @click.option(
@@ -79,6 +87,8 @@ def scrub_command(
     run_date: object,
     ncci: Path | None,
     code_sets: tuple[Path, ...],
+    ledger: Path | None,
+    no_ledger: bool,
 ) -> None:
     """Scrub claim FILES: write NAME.clean.837, NAME.held.837 and NAME.report.html/.json.
 
@@ -101,6 +111,7 @@ def scrub_command(
         run_date=run_date.date() if hasattr(run_date, "date") else None,
         ncci=ncci,
         code_sets=code_sets,
+        ledger=ledger_choice(ledger, no_ledger),
     )
     worst = 0
     results: list[ScrubResult] = []

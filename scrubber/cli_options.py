@@ -65,6 +65,24 @@ def run_options(function: F) -> F:
     return function
 
 
+def ledger_options(function: F) -> F:
+    """--ledger PATH / --no-ledger: where the scrub records what it sent (the claim ledger)."""
+    function = click.option(
+        "--no-ledger", is_flag=True, help="Do not record the claims in the claim ledger."
+    )(function)
+    return click.option(
+        "--ledger",
+        type=click.Path(path_type=Path, dir_okay=False),
+        help="The claim ledger (SQLite; default: ledger.sqlite3 in the data directory, "
+        "$SCRUB837_DATA or ~/.local/share/scrub837).",
+    )(function)
+
+
+def ledger_choice(ledger: Path | None, no_ledger: bool) -> Path | bool:
+    """ScrubOptions.ledger from the two options."""
+    return False if no_ledger else (ledger or True)
+
+
 mask_phi_option = click.option(
     "--mask-phi", is_flag=True, help="Mask names, member ids and birth dates in reports."
 )
@@ -89,11 +107,12 @@ def file_errors(path: Path) -> Iterator[None]:
     from scrubber.acks.control import ControlFileError
     from scrubber.api import EXIT_INTERNAL
     from scrubber.catalogue import CatalogueError
+    from scrubber.ledger import LedgerError
     from scrubber.ncci import NcciError
 
     try:
         yield
-    except (CatalogueError, NcciError, CodeSetError, ControlFileError) as error:
+    except (CatalogueError, NcciError, CodeSetError, ControlFileError, LedgerError) as error:
         raise click.UsageError(str(error)) from error
     except OSError as error:  # unreadable input, unwritable output folder, disk full
         where = error.filename or path

@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 
 from scrubber.api import EXIT_INTERNAL, EXIT_USAGE
-from scrubber.cli_options import mask_phi_option, run_options
+from scrubber.cli_options import ledger_choice, ledger_options, mask_phi_option, run_options
 
 _DIR = click.Path(path_type=Path, file_okay=False)
 
@@ -63,6 +63,7 @@ _DIR = click.Path(path_type=Path, file_okay=False)
 )
 @click.option("--once", is_flag=True, help="Process what is in the inbox, then exit (for cron).")
 @run_options
+@ledger_options
 @mask_phi_option
 def watch(
     inbox: Path,
@@ -82,6 +83,8 @@ def watch(
     profile: str,
     code_sets: tuple[Path, ...],
     mask_phi: bool,
+    ledger: Path | None,
+    no_ledger: bool,
 ) -> None:
     """Watch INBOX (an SFTP drop folder) and scrub each file once its upload is complete.
 
@@ -114,6 +117,7 @@ def watch(
         mask_phi=mask_phi,
         jobs=jobs,
         code_sets=code_sets,
+        ledger=ledger_choice(ledger, no_ledger),
     )
     try:
         status = Watcher(config).run()

@@ -28,3 +28,4 @@ class ScrubOptions:
     tr3_errors: list[Any] | None = None  # TR3 errors already found (validate runs TR3 once)
     # more ICD-10-CM releases (tabular XML or order file; PATH@YYYY-MM-DD gives the start)
     code_sets: tuple[Path, ...] = ()
+    ledger: Path | bool = True  # the claim ledger: True its default place, False none

@@ -26,6 +26,7 @@ from scrubber.x12.writer import Output837, open_private, temporary_name
 
 if TYPE_CHECKING:
     from scrubber.options import ScrubOptions
+    from scrubber.ledger.sink import ClaimSink
 
 ZERO = Decimal("0")
 
@@ -69,6 +70,7 @@ class FileRun:
         self._group_transactions = 0
         self._interchange_groups = 0
         self._reader: rd.Reader | None = None
+        self.sinks: list[ClaimSink] = []  # told each claim's outcome (the claim ledger)
 
     # -- the run
     def run(self) -> None:
@@ -312,6 +314,8 @@ class FileRun:
         if self.options.mask_phi:
             entry = _mask_entry(entry)
         self.spool.add(entry)
+        for sink in self.sinks:
+            sink.claim(result)
 
     def _titles(self, code: str) -> str | None:
         run = self.engine.run

@@ -44,6 +44,7 @@ class WatchConfig:
     mask_phi: bool = False
     jobs: int = 1
     code_sets: tuple[Path, ...] = ()
+    ledger: Path | bool = True  # the claim ledger (ScrubOptions.ledger)
 
 
 def _crash_points(spec: str) -> list[tuple[str, str, str]]:

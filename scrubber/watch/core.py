@@ -47,6 +47,7 @@ class WatcherCore:
             profile=config.profile,
             mask_phi=config.mask_phi,
             code_sets=config.code_sets,
+            ledger=config.ledger,
         )
         self.tracker = Tracker(config.settle, config.incomplete_wait)
         self.log = EventLog()
