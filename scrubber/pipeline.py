@@ -25,8 +25,8 @@ from scrubber.x12 import reader as rd
 from scrubber.x12.writer import Output837, open_private, temporary_name
 
 if TYPE_CHECKING:
-    from scrubber.options import ScrubOptions
     from scrubber.ledger.sink import ClaimSink
+    from scrubber.options import ScrubOptions
 
 ZERO = Decimal("0")
 

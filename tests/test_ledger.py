@@ -1,4 +1,4 @@
-"""The claim ledger (issue 14): every scrub records what it sent, per claim, without patient data."""
+"""The claim ledger (issue 14): every scrub records what it sent, per claim, no patient data."""
 
 from __future__ import annotations
 
