@@ -37,6 +37,9 @@ bench: $(STAMP)
 	$(PY) bench/bench.py $(N)
 	$(PY) bench/report_open.py --claims $(N)
 
+docs: $(STAMP)
+	$(PY) tools/gen_edit_docs.py
+
 samples: $(STAMP)
 	$(PY) tools/make_samples.py
 

@@ -5,6 +5,7 @@ Ids, default severities and fix safety are data, so a profile can change them wi
 
 from __future__ import annotations
 
+import difflib
 import tomllib
 from dataclasses import dataclass, field, replace
 from functools import cache
@@ -54,6 +55,15 @@ class EditSpec:
         template = self.messages.get(key) or self.messages.get("default") or self.title
         return template.format(**values)
 
+    @property
+    def shown_example(self) -> str:
+        """The failing example as the docs, `scrub837 edits` and the report show it."""
+        return excerpt(self.example, self.use_instead)
+
+    @property
+    def shown_use_instead(self) -> str:
+        return excerpt(self.use_instead, self.example)
+
     def explanation(self) -> dict[str, str]:
         return {
             "title": self.title,
@@ -61,11 +71,32 @@ class EditSpec:
             "fix": self.fix,
             "what": self.what,
             "why": self.why,
-            "example": self.example,
-            "use_instead": self.use_instead,
+            "example": self.shown_example,
+            "use_instead": self.shown_use_instead,
             "fix_text": self.fix_text,
             "source": self.source,
         }
+
+
+def excerpt(text: str, other: str) -> str:
+    """An example that is a whole interchange (ISA...) shown by its ISA and the lines where it
+    differs from the other text, one line of context around them, "..." for the rest; a claim
+    or loop fragment as it is. (The tests run the whole text: edits/ cases.)"""
+    if not text.startswith("ISA"):
+        return text
+    lines, others = text.splitlines(), other.splitlines()
+    keep = {0}
+    matcher = difflib.SequenceMatcher(None, lines, others, autojunk=False)
+    for tag, start, end, _, _ in matcher.get_opcodes():
+        if tag != "equal":
+            keep.update(range(max(start - 1, 0), min(max(end, start + 1) + 1, len(lines))))
+    shown: list[str] = []
+    for number, line in enumerate(lines):
+        if number in keep:
+            shown.append(line)
+        elif not shown or shown[-1] != "...":
+            shown.append("...")
+    return "\n".join(shown)
 
 
 REQUIRED = ("id", "name", "title", "family", "severity", "fix", "what", "why", "source")

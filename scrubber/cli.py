@@ -154,8 +154,8 @@ def edits_command(edit_id: str | None) -> None:
     for heading, text in (
         ("What it checks", spec.what),
         ("Why payers care", spec.why),
-        ("Failing example", spec.example),
-        ("Use instead", spec.use_instead),
+        ("Failing example", spec.shown_example),
+        ("Use instead", spec.shown_use_instead),
         ("The fix", spec.fix_text),
         ("Source", spec.source),
     ):

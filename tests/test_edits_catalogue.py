@@ -1,10 +1,9 @@
-"""The rest of the catalogue (issue 3): a failing and a passing 837P example per edit, the edge
-cases the catalogue names, the catalogue against EDITS.md, and docs/edits.md up to date."""
+"""The edge cases the catalogue names (each edit's own cases are in its TOML: edits/*.toml),
+`scrub837 edits` against EDITS.md, and docs/edits.md up to date."""
 
 from __future__ import annotations
 
 import importlib.util
-import re
 from datetime import date
 from pathlib import Path
 from types import ModuleType
@@ -14,12 +13,11 @@ import pytest
 from click.testing import CliRunner
 
 from scrubber.catalogue import load_catalogue
-from scrubber.checks import CLAIM_CHECKS
 from scrubber.cli import main
+from tests.edits_md import edits_md_defaults
 from tests.helpers import PROVIDER, SUBSCRIBER, fires, wrap
 
 ROOT = Path(__file__).resolve().parent.parent
-EDITS_MD = Path("/work/shared/EDITS.md")
 RUN_DATE = date(2026, 4, 15)
 
 CLM = "CLM*P1*100***11:B:1*Y*A*Y*Y~"
@@ -53,84 +51,9 @@ def provider(
     return f"HL*1**20*1~NM1*85*2*EXAMPLE PT CLINIC*****XX*{npi}~N3*{n3}~{n4}{ref}{extra}"
 
 
-# edit: (failing file, passing file); each a whole interchange.
-CASES: dict[str, tuple[str, str]] = {
-    "DX006": (
-        wrap(claim("HI*ABK:M5450*ABF:S39012A~", "SV1*HC:97110:GP*100*UN*1***1:2~")),
-        wrap(claim("HI*ABK:M5450*ABF:M62830~", "SV1*HC:97110:GP*100*UN*1***1:2~")),
-    ),
-    "DX007": (
-        wrap(claim("HI*ABK:W010XXA*ABF:S39012A~", "SV1*HC:97110:GP*100*UN*1***2~")),
-        wrap(claim("HI*ABK:S39012A*ABF:W010XXA~")),
-    ),
-    "DX008": (
-        wrap(claim("HI*ABK:G63*ABF:E1142~", "SV1*HC:97110:GP*100*UN*1***1:2~")),
-        wrap(claim("HI*ABK:E1142*ABF:G63~", "SV1*HC:97110:GP*100*UN*1***1:2~")),
-    ),
-    "DX009": (wrap(claim(dtp="DTP*472*D8*20150915~")), wrap(claim(dtp="DTP*472*D8*20151001~"))),
-    "SPC001": (wrap(claim("HI*ABK:M5450~")), wrap(claim("HI*ABK:M5459~"))),
-    "THR002": (
-        wrap(claim(line="SV1*HC:97110*100*UN*1***1~")),
-        wrap(claim(line="SV1*HC:97110:GP*100*UN*1***1~")),
-    ),
-    "THR003": (
-        wrap(claim(line="SV1*HC:97161:GP*100*UN*2***1~")),
-        wrap(claim(line="SV1*HC:97161:GP*100*UN*1***1~")),
-    ),
-    "THR004": (
-        wrap(claim(line="SV1*HC:97110:CQ*100*UN*1***1~")),
-        wrap(claim(line="SV1*HC:97110:GP:CQ*100*UN*1***1~")),
-    ),
-    "THR005": (
-        wrap(two_lines("SV1*HC:97161:GP*120*UN*1***1~", "SV1*HC:97140:GP*80*UN*1***1~")),
-        wrap(two_lines("SV1*HC:97161:GP*120*UN*1***1~", "SV1*HC:97140:GP:59*80*UN*1***1~")),
-    ),
-    "PRV001": (wrap(provider=provider(npi="1234567890")), wrap(provider=provider())),
-    "PRV002": (wrap(provider=provider(n4="N4*SPRINGFIELD*IL*62701~")), wrap(provider=provider())),
-    "PRV003": (wrap(provider=provider(n3="PO BOX 1234")), wrap(provider=provider())),
-    "PRV004": (wrap(provider=provider(ref="REF*EI*12-3456789~")), wrap(provider=provider())),
-    "CLM001": (
-        wrap(claim(clm="CLM*P1*0***11:B:1*Y*A*Y*Y~", line="SV1*HC:97110:GP*0*UN*1***1~")),
-        wrap(claim()),
-    ),
-    "CLM002": (wrap(claim() + claim()), wrap(claim() + claim(clm="CLM*P2*100***11:B:1*Y*A*Y*Y~"))),
-    "CLM003": (wrap(claim(clm="CLM*P1*100***30:B:1*Y*A*Y*Y~")), wrap(claim())),
-    "CLM004": (
-        wrap(claim(clm="CLM*P1*100***11:B:7*Y*A*Y*Y~")),
-        wrap(claim(clm="CLM*P1*100***11:B:7*Y*A*Y*Y~", extra="REF*F8*PAYERCLM123~")),
-    ),
-    "DTE001": (wrap(claim(dtp="DTP*472*D8*20260416~")), wrap(claim(dtp="DTP*472*D8*20260415~"))),
-    "DTE002": (wrap(claim(dtp="DTP*472*D8*19691231~")), wrap(claim(dtp="DTP*472*D8*19700101~"))),
-    "DTE003": (wrap(claim(dtp="DTP*472*D8*20250414~")), wrap(claim(dtp="DTP*472*D8*20250415~"))),
-    "DTE004": (
-        wrap(claim(dtp="DTP*472*RD8*20260410-20260401~")),
-        wrap(claim(dtp="DTP*472*RD8*20260401-20260410~")),
-    ),
-}
-
-MINE = sorted(CASES)
-
-
 def run(tmp_path: Path, edit: str, text: str, **options: Any) -> list[dict[str, Any]]:
     options.setdefault("run_date", RUN_DATE)
     return fires(tmp_path, edit, text, **options)
-
-
-@pytest.mark.parametrize("edit", MINE)
-def test_edit_fails_and_passes(tmp_path: Path, edit: str) -> None:
-    failing, passing = CASES[edit]
-    found = run(tmp_path / "f", edit, failing)
-    assert found, f"{edit} did not fire on its failing example"
-    assert all(f["message"] for f in found)
-    assert not run(tmp_path / "p", edit, passing), f"{edit} fired on its passing example"
-
-
-@pytest.mark.parametrize("edit", MINE)
-def test_edit_has_check_and_catalogue_entry(edit: str) -> None:
-    spec = load_catalogue()[edit]
-    assert edit in CLAIM_CHECKS
-    assert spec.kind == "claim" and spec.source and spec.what and spec.why
-    assert spec.example and spec.use_instead
 
 
 # -- diagnosis ---------------------------------------------------------------------------------
@@ -159,7 +82,7 @@ def test_dx007_only_principal(tmp_path: Path) -> None:
 
 
 def test_spc001_is_info_with_suggestions(tmp_path: Path) -> None:
-    [finding] = run(tmp_path, "SPC001", CASES["SPC001"][0])
+    [finding] = run(tmp_path, "SPC001", wrap(claim("HI*ABK:M5450~")))
     assert finding["severity"] == "info"
     assert finding["suggestions"] == ["M5451", "M5459"]
 
@@ -376,41 +299,6 @@ def test_dte004_bad_dates(tmp_path: Path, dtp: str, extra: str) -> None:
 # -- the catalogue against EDITS.md and the docs -----------------------------------------------
 
 
-def _severity_of(default: str, table: dict[str, str]) -> str:
-    """EDITS.md's "default" column as the catalogue's default severity: rejections are errors;
-    where the column names several severities, the default is the mildest one (the check or a
-    profile raises it case by case); "(refines X)" takes X's."""
-    text = default.replace("`", "").lower()
-    if refined := re.search(r"\(refines (\w+)\)", text):
-        return _severity_of(table[refined.group(1).upper()], table)
-    named = [s for s in ("info", "warning", "error") if re.search(rf"\b{s}\b", text)]
-    if named:
-        return named[0]
-    if text.startswith("reject"):
-        return "error"
-    raise AssertionError(f"cannot read the default severity {default!r}")
-
-
-def edits_md_defaults() -> dict[str, str]:
-    if not EDITS_MD.exists():
-        pytest.skip("EDITS.md is not available")
-    rows: dict[str, str] = {}
-    for line in EDITS_MD.read_text(encoding="utf-8").splitlines():
-        cells = [c.strip() for c in line.strip().strip("|").split("|")]
-        if len(cells) >= 4 and re.fullmatch(r"[A-Z]{2,3}\d{3}", cells[0]):
-            rows[cells[0]] = cells[2]
-    return {edit: _severity_of(default, rows) for edit, default in rows.items()}
-
-
-def test_severity_mapping_examples() -> None:
-    table = {"DX002": "error"}
-    assert _severity_of("reject file", table) == "error"
-    assert _severity_of("error in `validate`; in `scrub`, info", table) == "info"
-    assert _severity_of("error for Medicare (SBR09 = MB), warning otherwise", table) == "warning"
-    assert _severity_of("(refines DX002)", table) == "error"
-    assert _severity_of("info (once per file)", table) == "info"
-
-
 def test_edits_command_lists_every_edit_of_edits_md() -> None:
     expected = edits_md_defaults()
     assert len(expected) >= 40
@@ -425,11 +313,6 @@ def test_edits_command_lists_every_edit_of_edits_md() -> None:
     assert not missing, f"not in `scrub837 edits`: {missing}"
     wrong = {e: (listed[e], s) for e, s in expected.items() if listed[e] != s}
     assert not wrong, f"severity (listed, EDITS.md): {wrong}"
-
-
-@pytest.mark.parametrize("edit", MINE)
-def test_my_edits_severity_per_edits_md(edit: str) -> None:
-    assert load_catalogue()[edit].severity == edits_md_defaults()[edit]
 
 
 def test_unverified_data_is_marked() -> None:

@@ -68,8 +68,8 @@ def render_edit(spec: EditSpec) -> str:
         f"**{spec.title}**. Severity: **{spec.severity}**. Fix: **{spec.fix}**.\n",
         f"### What it checks\n\n{spec.what}\n",
         f"### Why payers care\n\n{spec.why}\n",
-        f"### Failing example\n\n{_block(spec.example)}\n",
-        f"### Use instead\n\n{_block(spec.use_instead)}\n",
+        f"### Failing example\n\n{_block(spec.shown_example)}\n",
+        f"### Use instead\n\n{_block(spec.shown_use_instead)}\n",
         f"### The fix\n\n{spec.fix_text or 'None.'}\n",
         f"### Source\n\n{spec.source}\n",
     ]

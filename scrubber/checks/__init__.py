@@ -13,6 +13,13 @@ from scrubber.checks import (  # noqa: F401  (imported to register)
     therapy,
     therapy_rules,
 )
-from scrubber.checks.registry import CLAIM_CHECKS, CheckContext, RunContext, claim_check
+from scrubber.checks.registry import (
+    CLAIM_CHECKS,
+    SETTLERS,
+    CheckContext,
+    RunContext,
+    claim_check,
+    settles,
+)
 
-__all__ = ["CLAIM_CHECKS", "CheckContext", "RunContext", "claim_check"]
+__all__ = ["CLAIM_CHECKS", "SETTLERS", "CheckContext", "RunContext", "claim_check", "settles"]
