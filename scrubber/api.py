@@ -17,10 +17,9 @@ from typing import Any
 from scrubber import __version__
 from scrubber.catalogue import load_profile
 from scrubber.checks import RunContext
-from scrubber.codesets.releases import load_code_sets
+from scrubber.content.run import run_content
 from scrubber.engine import Engine
 from scrubber.ledger.sink import ledger_sinks
-from scrubber.ncci import load_ptp
 from scrubber.options import ScrubOptions
 from scrubber.pipeline import FileRun
 from scrubber.x12.tokens import NotX12Error
@@ -63,11 +62,10 @@ def scrub(path: Path, options: ScrubOptions | None = None) -> ScrubResult:
     options = options or ScrubOptions()
     path = Path(path)
     profile = load_profile(options.profile)
-    run = RunContext(run_date=options.run_date or date.today(), mode=options.mode)
-    if options.ncci is not None:
-        run.notes["ncci"] = load_ptp(options.ncci)
-    if options.code_sets:
-        run.code_sets = load_code_sets(options.code_sets)
+    content = run_content(
+        options.content, options.code_sets, options.ncci, use_store=options.use_store
+    )
+    run = RunContext(run_date=options.run_date or date.today(), mode=options.mode, content=content)
     engine = Engine(
         profile,
         run,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -29,6 +30,25 @@ def _code_sets(
     return tuple(Path(value) for value in values)
 
 
+def _content_dir(_ctx: click.Context, _param: click.Parameter, value: Path | None) -> None:
+    """--content DIR moves the content store for this command (and what it starts)."""
+    from scrubber.content.store import ENV
+
+    if value is not None:
+        os.environ[ENV] = str(value)
+
+
+content_option = click.option(
+    "--content",
+    type=click.Path(path_type=Path, file_okay=False),
+    callback=_content_dir,
+    expose_value=False,
+    is_eager=True,
+    metavar="DIR",
+    help="The content store (default: $SCRUB837_CONTENT, else ~/.local/share/scrub837/content).",
+)
+
+
 def run_options(function: F) -> F:
     """--no-tr3, --jobs, --profile and --code-set: how the edits run."""
     for option in reversed(
@@ -49,6 +69,7 @@ def run_options(function: F) -> F:
                 show_default=True,
                 help="Payer profile: a name in edits/profiles or a path to a TOML file.",
             ),
+            content_option,
             click.option(
                 "--code-set",
                 "code_sets",
@@ -107,12 +128,20 @@ def file_errors(path: Path) -> Iterator[None]:
     from scrubber.acks.control import ControlFileError
     from scrubber.api import EXIT_INTERNAL
     from scrubber.catalogue import CatalogueError
+    from scrubber.content.periods import ContentError
     from scrubber.ledger import LedgerError
     from scrubber.ncci import NcciError
 
     try:
         yield
-    except (CatalogueError, NcciError, CodeSetError, ControlFileError, LedgerError) as error:
+    except (
+        CatalogueError,
+        NcciError,
+        CodeSetError,
+        ControlFileError,
+        LedgerError,
+        ContentError,
+    ) as error:
         raise click.UsageError(str(error)) from error
     except OSError as error:  # unreadable input, unwritable output folder, disk full
         where = error.filename or path

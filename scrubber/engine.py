@@ -113,8 +113,7 @@ class Engine:
                 log.warning("unsafe fix %s applied to claim %s", fixable.edit, claim.claim_id)
             applied.append(fixable)
             findings = self._run_checks(claim)
-        file_level = [f for f in findings if f.edit == "DX010"]
-        remaining = [f for f in findings if f.edit != "DX010"] + list(extra or [])
+        remaining = findings + list(extra or [])
         everything = applied + remaining
         if any(f.severity == "error" for f in remaining):
             disposition: Disposition = "held"
@@ -122,4 +121,4 @@ class Engine:
             disposition = "fixed"
         else:
             disposition = "clean"
-        return ClaimResult(claim, everything, disposition, file_level)
+        return ClaimResult(claim, everything, disposition)

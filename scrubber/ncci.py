@@ -43,6 +43,7 @@ class PtpEdit:
     modifier_indicator: str  # "0" never bypassable, "1" bypassable with 59/X{EPSU}, "9" n/a
     source: str = ""
     unverified: bool = False
+    rationale: str = ""  # the CMS file's last column, e.g. "Mutually exclusive procedures"
 
     def in_force(self, day: date | None) -> bool:
         """In force on the date of service. CMS deletion dates are the first day without it."""
@@ -118,7 +119,10 @@ def _edit_from_fields(fields: list[str], origin: str) -> PtpEdit | None:
             return None
     if indicator not in MODIFIER_INDICATORS:
         return None
-    return PtpEdit(column1, column2, effective, deleted, indicator, source=origin)
+    rationale = rest[start + 3] if start + 3 < len(rest) else ""
+    return PtpEdit(
+        column1, column2, effective, deleted, indicator, source=origin, rationale=rationale
+    )
 
 
 def _read_lines(stream: Iterable[str], origin: str, table: PtpTable) -> None:

@@ -28,4 +28,6 @@ class ScrubOptions:
     tr3_errors: list[Any] | None = None  # TR3 errors already found (validate runs TR3 once)
     # more ICD-10-CM releases (tabular XML or order file; PATH@YYYY-MM-DD gives the start)
     code_sets: tuple[Path, ...] = ()
+    content: Path | None = None  # the content store (None: $SCRUB837_CONTENT or the default)
+    use_store: bool = True  # False: the packaged release and the one-run additions only
     ledger: Path | bool = True  # the claim ledger: True its default place, False none

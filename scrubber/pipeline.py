@@ -291,6 +291,7 @@ class FileRun:
                     claim.segments[0].number, claim.segments[-1].number
                 )
             extra += self._tr3_findings("IG001", errors, "the claim")
+            self.engine.run.content.start_claim(claim.claim_id)
             result = self.engine.scrub_claim(claim, extra)
             self._record(result, header)
             (held if result.disposition == "held" else clean).append(claim)
@@ -311,6 +312,7 @@ class FileRun:
                 self.file_findings.append(finding)
         titles = self._titles
         entry = claim_entry(result, header, titles)
+        entry["content"] = self.engine.run.content.claim_content()
         if self.options.mask_phi:
             entry = _mask_entry(entry)
         self.spool.add(entry)
@@ -399,6 +401,7 @@ class FileRun:
             "mode": self.options.mode,
             "scrubber_version": version,
             "code_set": code_set,
+            "content": run.content.head(),
             "profile": profile,
             "run_date": run.run_date.isoformat(),
             "generated_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),

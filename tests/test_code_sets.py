@@ -245,12 +245,14 @@ def test_diagnosis_judged_on_the_earliest_line_pointing_to_it(tmp_path: Path, fy
     assert len(fires(tmp_path, "DX002", wrap(two_lines), code_sets=(fy2021,))) == 1
 
 
-def test_dx010_once_per_file_without_the_release(tmp_path: Path, fy2021: Path) -> None:
+def test_dx010_on_each_claim_without_the_release(tmp_path: Path, fy2021: Path) -> None:
     text = wrap(claim("M545", "20210301", "P1") + claim("M62830", "20210315", "P2"))
     found = fires(tmp_path / "a", "DX010", text)
-    assert len(found) == 1
-    assert found[0]["severity"] == "info"
+    assert [f["location"]["segment"] for f in found] == ["DTP", "DTP"]
+    assert {f["severity"] for f in found} == {"warning"}
     assert "2021-03-01" in found[0]["message"] and "April 1, 2026" in found[0]["message"]
+    assert "2021-03-15" in found[1]["message"]
+    assert "scrub837 content add icd10cm-table-index-2021.zip" in found[0]["message"]
     # without the FY2021 release, the packaged one judged M54.5: not billable there
     assert len(fires(tmp_path / "b", "DX002", text)) == 1
     assert fires(tmp_path / "c", "DX010", text, code_sets=(fy2021,)) == []

@@ -159,22 +159,25 @@ def diagnosis_qualifier(claim: Claim, ctx: CheckContext) -> Iterator[Finding]:
 
 @claim_check("DX010")
 def no_code_set_for_service_date(claim: Claim, ctx: CheckContext) -> Iterator[Finding]:
-    """Once per file: the first date a diagnosis is judged on (see diagnosis_date; on or after
-    the ICD-10 start, DX009 covers earlier ones) that no installed release covers, and the
-    nearest release, which judged it instead."""
-    if ctx.run.notes.get("DX010"):
-        return
+    """On each claim: the first date a diagnosis is judged on (see diagnosis_date; on or after
+    the ICD-10 start, DX009 covers earlier ones) that no installed release covers, the nearest
+    release, which judged it instead, and the command that installs the one it needs."""
+    from scrubber.content.advice import install_command
+
     sent = icd10_codes(claim)
     days = {diagnosis_date(claim, d) for d in sent}
     for day in sorted(d for d in days if d is not None and d >= ICD10_START):
         index, covered = ctx.run.release_for(day)
         if covered:
             continue
-        ctx.run.notes["DX010"] = True
         line = next((ln for ln in claim.lines if claim.line_date(ln) == day), None)
         segment = line.service_date_segment if line is not None else None
         yield Finding(
-            ctx.message(date=day.isoformat(), release=index.release.name),
+            ctx.message(
+                date=day.isoformat(),
+                release=index.release.name,
+                command=install_command("icd10cm", day),
+            ),
             segment if segment is not None else sent[0].segment,
             "DTP03" if segment is not None else sent[0].location,
         )

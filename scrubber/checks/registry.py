@@ -14,6 +14,13 @@ from scrubber.model import Claim, Diagnosis
 if TYPE_CHECKING:
     from scrubber.codesets.icd10cm import CodeSetRelease, Icd10cm
     from scrubber.codesets.releases import CodeSets
+    from scrubber.content.view import ContentView
+
+
+def _builtin_content() -> ContentView:
+    from scrubber.content.view import ContentView
+
+    return ContentView()
 
 
 @dataclass(slots=True)
@@ -26,8 +33,9 @@ class RunContext:
     active: frozenset[str] = frozenset()
     _codes: Any = None
     notes: dict[str, Any] = field(default_factory=dict)
-    #: Installed releases by date of service; None = the packaged release alone.
-    code_sets: CodeSets | None = None
+    #: The run's view of the content store: ``content.release(kind, day)`` is the release of
+    #: a kind in force on a date of service, or None (say so: no data is never a pass).
+    content: ContentView = field(default_factory=_builtin_content)
     #: Releases that judged something in this run, for the report head.
     releases_used: dict[CodeSetRelease, None] = field(default_factory=dict)
 
@@ -45,24 +53,21 @@ class RunContext:
         """The default release: the newest installed one (the packaged one unless a later
         release was added). Checks that know a date of service use :meth:`codes_for`."""
         if self._codes is None:
-            if self.code_sets is not None:
-                self._codes = self.code_sets.newest
-            else:
-                from scrubber.codesets.cache import load_icd10cm
-
-                self._codes = load_icd10cm()
+            self._codes = self.content.code_sets.newest
         return self._codes
+
+    @property
+    def code_sets(self) -> CodeSets:
+        """The ICD-10-CM releases by date of service (the packaged one and any installed)."""
+        return self.content.code_sets
 
     def release_for(self, day: date | None) -> tuple[Icd10cm, bool]:
         """The release in force on a date of service and True, else the nearest release and
         False (DX010). No date: the default release, counted as covering."""
         if day is None:
             index, covered = self.codes, True
-        elif self.code_sets is None:
-            index = self.codes
-            covered = index.release.covers(day)
         else:
-            index, covered = self.code_sets.for_date(day)
+            index, covered = self.content.icd10cm_for(day)
         self.releases_used[index.release] = None
         return index, covered
 

@@ -15,6 +15,7 @@ from typing import Any
 from scrubber.checks.common import expand_codes
 from scrubber.checks.dates import entries_in_force
 from scrubber.checks.registry import CheckContext, claim_check
+from scrubber.content.release import PtpRelease
 from scrubber.findings import Finding, Severity
 from scrubber.model import Claim, ServiceLine
 from scrubber.ncci import PtpTable, table_from_params
@@ -110,10 +111,12 @@ def assistant_modifier_pairing(claim: Claim, ctx: CheckContext) -> Iterator[Find
                 )
 
 
-def _ptp_table(ctx: CheckContext) -> PtpTable:
-    loaded = ctx.run.notes.get("ncci")
-    if isinstance(loaded, PtpTable):
-        return loaded
+def _ptp_table(ctx: CheckContext, day: date | None) -> PtpTable:
+    """The installed PTP release in force on the day (the store's or --ncci), else the small
+    table of edits/THR005.toml."""
+    release = ctx.run.content.release("ptp", day)
+    if isinstance(release, PtpRelease):
+        return release.table
     built = ctx.run.notes.get("ncci_from_params")
     if not isinstance(built, PtpTable):  # built once per run, not per claim
         built = table_from_params(ctx.params["pairs"], origin="edits/THR005.toml")
@@ -123,13 +126,13 @@ def _ptp_table(ctx: CheckContext) -> PtpTable:
 
 @claim_check("THR005")
 def ncci_pair(claim: Claim, ctx: CheckContext) -> Iterator[Finding]:
-    table = _ptp_table(ctx)
     bypass = {m.upper() for m in ctx.params["bypass_modifiers"]}
     by_day: dict[date | None, list[ServiceLine]] = defaultdict(list)
     for line in claim.lines:
         if line.procedure:
             by_day[claim.line_date(line)].append(line)
     for day, lines in by_day.items():
+        table = _ptp_table(ctx, day)
         for edit in table.pairs((line.procedure for line in lines), day):
             firsts = [x for x in lines if x.procedure == edit.column1]
             seconds = [x for x in lines if x.procedure == edit.column2]

@@ -33,7 +33,7 @@ from __future__ import annotations
 import copy
 import functools
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -53,6 +53,7 @@ from scrubber.codesets.icd10cm import (
 __all__ = [
     "CodeSetError",
     "CodeSets",
+    "PendingIndex",
     "fiscal_year_end",
     "load_code_set",
     "load_code_sets",
@@ -338,60 +339,92 @@ def load_code_sets(specs: Iterable[str | Path] = ()) -> CodeSets:
 # The set
 
 
-class CodeSets:
-    """Installed releases in date order; each one's end cut at the next one's start."""
+class PendingIndex:
+    """A release whose dates are known but whose index is opened only when a date needs it
+    (a store of several releases costs nothing until a claim falls in one)."""
 
-    def __init__(self, indexes: Iterable[Icd10cm]) -> None:
-        by_start: dict[date, Icd10cm] = {}
+    def __init__(self, release: CodeSetRelease, opener: Callable[[], Icd10cm]) -> None:
+        self.release = release
+        self._opener = opener
+
+    def open(self) -> Icd10cm:
+        return self._opener()
+
+
+class CodeSets:
+    """Installed releases in date order; each one's end cut at the next one's start. An entry
+    is an open :class:`Icd10cm` or a :class:`PendingIndex`, opened on first use."""
+
+    def __init__(self, indexes: Iterable[Icd10cm | PendingIndex]) -> None:
+        by_start: dict[date, Icd10cm | PendingIndex] = {}
         for index in indexes:  # a later one with the same start replaces an earlier one
             by_start[index.release.effective_from] = index
         if not by_start:
             raise ValueError("CodeSets needs at least one release")
         starts = sorted(by_start)
-        self._indexes: list[Icd10cm] = []
+        self._entries: list[tuple[CodeSetRelease, Icd10cm | PendingIndex]] = []
+        self._opened: dict[int, Icd10cm] = {}
         for i, start in enumerate(starts):
-            index = by_start[start]
-            own = index.release
+            entry = by_start[start]
+            own = entry.release
             end = own.effective_to or fiscal_year_end(start)
             if i + 1 < len(starts):
                 end = min(end, starts[i + 1] - timedelta(days=1))
-            if end != own.effective_to:
+            self._entries.append((CodeSetRelease(own.name, own.effective_from, end), entry))
+
+    def _index(self, i: int) -> Icd10cm:
+        index = self._opened.get(i)
+        if index is None:
+            release, entry = self._entries[i]
+            index = entry.open() if isinstance(entry, PendingIndex) else entry
+            if index.release != release:
                 # never change a shared (cached) index: a shallow copy shares its arrays
                 index = copy.copy(index)
-                index.release = CodeSetRelease(own.name, own.effective_from, end)
-            self._indexes.append(index)
+                index.release = release
+            self._opened[i] = index
+        return index
 
     def __len__(self) -> int:
-        return len(self._indexes)
+        return len(self._entries)
 
     def __iter__(self) -> Iterator[Icd10cm]:
-        return iter(self._indexes)
+        return (self._index(i) for i in range(len(self._entries)))
 
     def __repr__(self) -> str:
         return f"<CodeSets {', '.join(r.name for r in self.releases)}>"
 
     @property
     def releases(self) -> tuple[CodeSetRelease, ...]:
-        return tuple(index.release for index in self._indexes)
+        return tuple(release for release, _entry in self._entries)
+
+    @property
+    def opened(self) -> int:
+        """How many releases were opened so far (the rest cost nothing)."""
+        return len(self._opened)
 
     @property
     def newest(self) -> Icd10cm:
         """The release with the latest start."""
-        return self._indexes[-1]
+        return self._index(len(self._entries) - 1)
 
-    def for_date(self, day: date) -> tuple[Icd10cm, bool]:
-        """The release in force on the day, and True; else the nearest one, and False."""
-        best = self._indexes[0]
+    def release_for(self, day: date) -> tuple[int, bool]:
+        """The position of the release in force on the day and True; else of the nearest one
+        and False. Opens nothing."""
+        best = 0
         best_gap: int | None = None
-        for index in self._indexes:
-            release = index.release
+        for i, (release, _entry) in enumerate(self._entries):
             if release.covers(day):
-                return index, True
+                return i, True
             if day < release.effective_from:
                 gap = (release.effective_from - day).days
             else:
                 assert release.effective_to is not None  # set for every release of the set
                 gap = (day - release.effective_to).days
             if best_gap is None or gap <= best_gap:  # a tie goes to the later release
-                best, best_gap = index, gap
+                best, best_gap = i, gap
         return best, False
+
+    def for_date(self, day: date) -> tuple[Icd10cm, bool]:
+        """The release in force on the day, and True; else the nearest one, and False."""
+        i, covered = self.release_for(day)
+        return self._index(i), covered
