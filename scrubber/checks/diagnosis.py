@@ -17,13 +17,18 @@ ICD10_START = date(2015, 10, 1)
 def unknown_diagnosis_code(claim: Claim, ctx: CheckContext) -> Iterator[Finding]:
     for diagnosis in icd10_codes(claim):
         code = normalize_code(diagnosis.code)
-        codes = ctx.codes_on(claim, diagnosis)
-        if not codes.exists(code):
-            yield Finding(
-                ctx.message(code=dotted(code), release=codes.release.name),
-                diagnosis.segment,
-                diagnosis.location,
-            )
+        for day, codes in ctx.codes_on_each(claim, diagnosis):
+            if not codes.exists(code):
+                yield Finding(
+                    ctx.message(
+                        code=dotted(code),
+                        release=codes.release.name,
+                        date=day.isoformat() if day else "the claim's dates",
+                    ),
+                    diagnosis.segment,
+                    diagnosis.location,
+                )
+                break
 
 
 @claim_check("DX002")
@@ -31,7 +36,11 @@ def non_billable_diagnosis(claim: Claim, ctx: CheckContext) -> Iterator[Finding]
     refined = ctx.refined_codes(claim)
     for diagnosis in icd10_codes(claim):
         code = normalize_code(diagnosis.code)
-        codes = ctx.codes_on(claim, diagnosis)
+        judged = ctx.codes_on_each(claim, diagnosis)
+        # the release of the first date that finds the code non-billable (each line's date)
+        codes = next(
+            (c for _day, c in judged if c.exists(code) and not c.is_billable(code)), judged[0][1]
+        )
         if code in refined or not codes.exists(code) or codes.is_billable(code):
             continue
         suggestions = codes.billable_under(code)

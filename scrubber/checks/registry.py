@@ -95,6 +95,20 @@ def diagnosis_date(claim: Claim, diagnosis: Diagnosis) -> date | None:
     return earliest if earliest is not None else claim.earliest_service_date
 
 
+def diagnosis_dates(claim: Claim, diagnosis: Diagnosis) -> list[date | None]:
+    """Every date a diagnosis is judged on: the dates of service of the lines that point to it
+    (earliest first), else the claim's earliest date of service."""
+    days: set[date] = set()
+    for line in claim.lines:
+        named = (p.strip() for p in line.pointers)
+        if any(p.isdigit() and int(p) == diagnosis.position for p in named):
+            day = claim.line_date(line)
+            if day is not None:
+                days.add(day)
+    found: list[date | None] = list(sorted(days))
+    return found or [claim.earliest_service_date]
+
+
 @dataclass(slots=True)
 class CheckContext:
     edit: EditSpec
@@ -118,6 +132,17 @@ class CheckContext:
     def codes_on(self, claim: Claim, diagnosis: Diagnosis) -> Icd10cm:
         """The release that judges one diagnosis of a claim (see :func:`diagnosis_date`)."""
         return self.run.codes_for(diagnosis_date(claim, diagnosis))
+
+    def codes_on_each(
+        self, claim: Claim, diagnosis: Diagnosis
+    ) -> list[tuple[date | None, Icd10cm]]:
+        """Each release that judges a diagnosis, with the first date it judges it on: a code
+        on lines either side of October 1 is judged by both fiscal years."""
+        seen: dict[int, tuple[date | None, Icd10cm]] = {}
+        for day in diagnosis_dates(claim, diagnosis):
+            index = self.run.codes_for(day)
+            seen.setdefault(id(index), (day, index))
+        return list(seen.values())
 
 
 ClaimCheck = Callable[[Claim, CheckContext], Iterable[Finding]]

@@ -189,15 +189,16 @@ class CoverageRelease(Release):
     def rules(
         self, payer_id: str | None, procedure: str, day: date | None = None
     ) -> list[CoverageRule]:
-        """Rules for the procedure that apply to the payer (a rule without a payer applies to
-        every payer), in force on the day when one is given."""
+        """Rules for the procedure that apply to the payer: its payer id or contractor number is
+        the claim's payer id (a rule naming neither applies to every payer); in force on the
+        day when one is given."""
         payer = (payer_id or "").strip().upper()
         proc = procedure.strip().upper()
         return [
             r
             for r in self.all_rules
             if r.procedure == proc
-            and (not r.payer or r.payer == payer or r.contractor == payer)
+            and (payer in (r.payer, r.contractor) or not (r.payer or r.contractor))
             and r.in_force(day)
         ]
 

@@ -99,6 +99,7 @@ class ContentView:
         #: per kind: the dates of service no release covered, and how many claims had them
         self.uncovered: dict[str, dict[date, set[str]]] = {}
         self._claim_id = ""
+        self._nearest: dict[str, dict[str, None]] = {}
 
     # -- what the checks ask
     def releases(self, kind: str) -> list[Release]:
@@ -171,6 +172,7 @@ class ContentView:
         if nearest is not None:
             entry.setdefault("checked_with", nearest.name)
             self.used[(kind, nearest.name)] = nearest
+            self._nearest.setdefault(kind, {})[nearest.name] = None
         if day is not None:
             if day.isoformat() not in entry["uncovered"]:
                 entry["uncovered"].append(day.isoformat())
@@ -201,6 +203,7 @@ class ContentView:
                     "first": first.isoformat(),
                     "last": last.isoformat(),
                     "claims": len(claims),
+                    "checked_with": list(self._nearest.get(kind, {})),
                     "command": install_command(kind, first),
                 }
             )

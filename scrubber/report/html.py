@@ -33,6 +33,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
 import scrubber
+from scrubber.report.content import content_context
 from scrubber.report.formatting import (
     _decimal,
     _delimiters,
@@ -180,6 +181,7 @@ def _report_context(
         "masked": bool(report.get("phi_masked")),
         "scrubber_version": _text(report.get("scrubber_version")),
         "code_set": _text(report.get("code_set")),
+        "content": content_context(report.get("content")),
         "profile": _text(report.get("profile")) or "default",
         "generated": format_timestamp(report.get("generated_at")),
         "generated_iso": _text(report.get("generated_at")),
