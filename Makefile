@@ -36,6 +36,7 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(PY) bench/bench.py $(N)
 	$(PY) bench/report_open.py --claims $(N)
+	$(PY) bench/content.py
 
 docs: $(STAMP)
 	$(PY) tools/gen_edit_docs.py

@@ -45,7 +45,7 @@ content_option = click.option(
     expose_value=False,
     is_eager=True,
     metavar="DIR",
-    help="The content store (default: $SCRUB837_CONTENT, else ~/.local/share/scrub837/content).",
+    help="The content store (default: $SCRUB837_CONTENT, else content/ in the data directory).",
 )
 
 

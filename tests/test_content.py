@@ -422,3 +422,13 @@ DTP*472*D8*20261103~
     unaffected = page.locator("article.claim", has_text="PCN0001")
     unaffected.scroll_into_view_if_needed()
     assert "SPC001" in unaffected.inner_text() and "DX010" not in unaffected.inner_text()
+
+
+def test_only_the_releases_a_date_needs_are_opened(tmp_path: Path, store: ContentStore) -> None:
+    for fy, rows in ((2025, FY2026), (2026, FY2026), (2027, FY2027)):
+        store.add(write(tmp_path / f"icd10cm-order-{fy}.txt", order_text(rows)))
+    view = run_content(store.root)
+    assert len(view.code_sets) == 4 and view.code_sets.opened == 0  # with the packaged one
+    index, covered = view.icd10cm_for(date(2026, 11, 3))
+    assert covered and index.release.name == "ICD-10-CM FY2027" and not index.exists("M5459")
+    assert view.code_sets.opened == 1

@@ -201,7 +201,15 @@ class ContentStore:
             head = head_of(data_file)
             kind = kind or _recognise(names, head, path)
             fmt = FORMATS[kind]
-            payload = fmt.build(data_file)
+            sha = sha256_file(path)
+            index_name = f"{sha[:24]}.marshal"
+            index_file = self.root / "index" / index_name
+            payload = None
+            if kind != "coverage" and index_file.exists():  # the same file indexed already
+                with contextlib.suppress(OSError, ValueError, EOFError, TypeError):
+                    payload = marshal.loads(index_file.read_bytes())
+            if payload is None:
+                payload = fmt.build(data_file)
             stated = fmt.period(member_name, head) or fmt.period(path.name, head)
             if stated is None and kind == "coverage":
                 stated = FORMATS["coverage"].rows_period(payload)
@@ -216,7 +224,6 @@ class ContentStore:
                     "--effective YYYY-MM-DD"
                 )
             name = fmt.title(start, member_name or path.name)
-            sha = sha256_file(path)
             entries = self._entries()
             same = next((e for e in entries if e["kind"] == kind and e["name"] == name), None)
             if same is None:
@@ -237,8 +244,7 @@ class ContentStore:
                     )
             if same is not None and any(p["sha256"] == sha for p in same["parts"]):
                 return self._release(same)  # installed already: a no-op
-            index_name = f"{sha[:24]}.marshal"
-            _atomic_write(self.root / "index" / index_name, marshal.dumps(payload))
+            _atomic_write(index_file, marshal.dumps(payload))
             stored = self.root / "files" / f"{sha[:12]}-{_safe(path.name)}"
             if not stored.exists():
                 stored.parent.mkdir(parents=True, exist_ok=True)
