@@ -432,3 +432,20 @@ def test_only_the_releases_a_date_needs_are_opened(tmp_path: Path, store: Conten
     index, covered = view.icd10cm_for(date(2026, 11, 3))
     assert covered and index.release.name == "ICD-10-CM FY2027" and not index.exists("M5459")
     assert view.code_sets.opened == 1
+
+
+def test_one_run_additions_over_the_store(tmp_path: Path, store: ContentStore) -> None:
+    store.add(write(tmp_path / "ccipra-v320r0-f1.txt", ptp_text([PAIR])))
+    mine = write(tmp_path / "our-ptp-edits.txt", ptp_text([OTHER]))
+    options = {"content": store.root}
+    assert len(fires(tmp_path / "a", "THR005", wrap(ptp_claim("20260210")), **options)) == 1
+    # --ncci with a file whose name states no quarter replaces the store's PTP for the run
+    assert fires(tmp_path / "b", "THR005", wrap(ptp_claim("20260210")), ncci=mine, **options) == []
+    view = run_content(store.root, ncci=mine)
+    release = view.release("ptp", date(2026, 2, 10))
+    assert release is not None and release.origin == "run" and release.source == mine.name
+
+
+def test_a_coverage_export_is_known_by_its_titles(tmp_path: Path, store: ContentStore) -> None:
+    release = store.add(write(tmp_path / "hcpcs-icd10-export.csv", COVERAGE_CSV))
+    assert release.kind == "coverage"

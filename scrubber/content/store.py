@@ -12,6 +12,7 @@ directory (``$SCRUB837_DATA``, else ``~/.local/share/scrub837``).
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import marshal
@@ -180,13 +181,8 @@ class ContentStore:
             origin="store",
             id=entry["id"],
         )
-        parts = [self.root / "index" / p["index"] for p in entry["parts"]]
-
-        def load() -> Any:
-            payload = _merge([marshal.loads(p.read_bytes()) for p in parts])
-            return FORMATS[kind].restore(payload, release)
-
-        release.loader = load
+        parts = tuple(self.root / "index" / p["index"] for p in entry["parts"])
+        release.loader = lambda: _restored(release, parts, _stamps(parts))
         return release
 
     # -- add and remove
@@ -321,6 +317,8 @@ def _default_end(kind: str, start: date, stated: tuple[date, date | None] | None
 
 
 def _recognise(names: str, head: str, path: Path) -> str:
+    if FORMATS["coverage"].has_coverage_titles(head):  # before names: "hcpcs" is a column too
+        return "coverage"
     for kind in ("mue", "ptp", "hcpcs", "icd10cm", "carc", "rarc", "cpt", "coverage"):
         if FORMATS[kind].looks_like(names, head):
             return kind
@@ -372,6 +370,37 @@ def _data_member(members: list[str], kind: str | None) -> str | None:
     ]
     found = preferred or candidates
     return sorted(found)[0] if found else None
+
+
+def _stamps(parts: tuple[Path, ...]) -> tuple[tuple[int, int], ...]:
+    stamps = []
+    for part in parts:
+        try:
+            st = part.stat()
+        except OSError as exc:
+            raise ContentError(
+                f"{part}: the index of an installed release is missing; install its file again "
+                "with scrub837 content add"
+            ) from exc
+        stamps.append((st.st_size, st.st_mtime_ns))
+    return tuple(stamps)
+
+
+@functools.lru_cache(maxsize=32)
+def _restored_cached(
+    kind: str, name: str, start: date, end: date | None, parts: tuple[Path, ...], stamps: Any
+) -> Any:
+    payload = _merge([marshal.loads(p.read_bytes()) for p in parts])
+    probe = RELEASE_TYPES[kind](kind, name, start, end, "", "", None)
+    return FORMATS[kind].restore(payload, probe)
+
+
+def _restored(release: Release, parts: tuple[Path, ...], stamps: Any) -> Any:
+    """A release's data, kept per process while its index files are unchanged (the watcher
+    opens a new view per file; the index is read once)."""
+    return _restored_cached(
+        release.kind, release.name, release.effective_from, release.effective_to, parts, stamps
+    )
 
 
 def _merge(payloads: list[dict[str, Any]]) -> dict[str, Any]:

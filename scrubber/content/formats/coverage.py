@@ -86,11 +86,17 @@ def _columns(row: list[str]) -> dict[str, int] | None:
     return found if "procedure" in found and "icd" in found else None
 
 
-def looks_like(name: str, head: str) -> bool:
+def has_coverage_titles(head: str) -> bool:
+    """The first line names a procedure column and a covered ICD-10 column."""
     first = head.splitlines()[0] if head else ""
+    cells = [c.strip().strip('"') for c in first.split("\t" if "\t" in first else ",")]
+    return _columns(cells) is not None
+
+
+def looks_like(name: str, head: str) -> bool:
     if re.search(r"coverage|lcd|billing-and-coding|article", name, re.IGNORECASE):
         return True
-    return _columns(first.split("\t" if "\t" in first else ",")) is not None
+    return has_coverage_titles(head)
 
 
 def _rules(path: Path) -> tuple[list[list[Any]], str]:
