@@ -83,7 +83,7 @@ STUB = '''
 
 @claim_check("{id}")
 def {function}(claim: Claim, ctx: CheckContext) -> Iterator[Finding]:
-    """TODO: {title} (the engine stamps the edit id and its severity)."""
+    """TODO: what it finds (the engine stamps the edit id and its severity)."""
     # TODO: for line in claim.lines: ... yield Finding(ctx.message(...), line.sv1, "SV101")
     yield from ()
 '''
@@ -135,7 +135,10 @@ def add_to_order(
 def add_stub(root: Path, edit_id: str, title: str, module: str) -> Path:
     """Append the check stub to scrubber/checks/MODULE.py (a new module if there is none)."""
     path = root / "scrubber" / "checks" / f"{module}.py"
-    function = re.sub(r"\W+", "_", title.lower()).strip("_") or edit_id.lower()
+    words = re.sub(r"\W+", " ", title.lower()).split()
+    while len("_".join(words)) > 40:  # the def line stays within 100 characters
+        words.pop()
+    function = "_".join(words) or edit_id.lower()
     if not function[0].isalpha():
         function = f"check_{function}"
     stub = STUB.format(id=edit_id, function=function, title=title)

@@ -34,3 +34,27 @@ def therapy_line_without_supporting_diagnosis(claim: Claim, ctx: CheckContext) -
                 line.sv1,
                 "SV107",
             )
+
+
+@claim_check("THR008")
+def same_procedure_twice_on_one_day(claim: Claim, ctx: CheckContext) -> Iterator[Finding]:
+    """A later line that repeats an earlier line's procedure and modifiers on its date."""
+    first: dict[tuple[object, ...], int] = {}
+    for number, line in enumerate(claim.lines, 1):
+        day = claim.line_date(line)
+        if line.sv1 is None or day is None or not line.procedure:
+            continue
+        key = (line.procedure, tuple(sorted(line.modifiers)), day)
+        if key not in first:
+            first[key] = number
+            continue
+        yield Finding(
+            ctx.message(
+                procedure=":".join([line.procedure, *line.modifiers]),
+                first=first[key],
+                line=number,
+                day=day.isoformat(),
+            ),
+            line.sv1,
+            "SV101",
+        )
