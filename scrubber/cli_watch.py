@@ -53,7 +53,8 @@ _DIR = click.Path(path_type=Path, file_okay=False)
 @click.option(
     "--state",
     type=_DIR,
-    help="Folder for the journal and work files (default: INBOX/.scrub837).",
+    help="Folder for the journal and work files, outside the inbox; created 0700, refused "
+    "when others can write it (default: under ~/.local/state/scrub837, or $STATE_DIRECTORY).",
 )
 @click.option(
     "--log",
@@ -96,6 +97,7 @@ def watch(
     Logs are JSON lines without patient data. SIGTERM finishes the file in hand,
     then exits 0.
     """
+    from scrubber.watch.config import crash_hook_from_environment
     from scrubber.watch.jsonlog import where
     from scrubber.watch.service import ConfigError, WatchConfig, Watcher
 
@@ -120,7 +122,7 @@ def watch(
         ledger=ledger_choice(ledger, no_ledger),
     )
     try:
-        status = Watcher(config).run()
+        status = Watcher(config, crash_hook_from_environment()).run()
     except ConfigError as error:
         click.echo(f"scrub837 watch: {error}", err=True)
         sys.exit(EXIT_USAGE)

@@ -28,7 +28,7 @@ from click.testing import CliRunner
 from scrubber.cli_watch import watch
 from scrubber.synth import ClaimSpec, build_837, write_837
 from scrubber.watch import WatchConfig, Watcher
-from scrubber.watch.service import CRASH_ENV
+from scrubber.watch.service import CRASH_ENV, crash_hook
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLES = REPO / "x12_samples"
@@ -341,8 +341,8 @@ def test_a_bad_file_goes_to_failed_and_does_not_block_the_files_behind_it(
     }
     (dirs.inbox / "b0.pdf").write_bytes(b"%PDF-1.7\n\x00\x01binary")
     # an internal error while scrubbing b.837 (fault injection hook of the service)
-    monkeypatch.setenv(CRASH_ENV, "raise:after-scrub@b.837")
-    assert Watcher(dirs.config(once=True)).run() == 4  # --once reports the internal error
+    crash = crash_hook("raise:after-scrub@b.837")
+    assert Watcher(dirs.config(once=True), crash).run() == 4  # --once reports the internal error
     assert sorted(p.name for p in dirs.failed.iterdir()) == [
         "b.837",
         "b.report.json",
@@ -363,7 +363,6 @@ def test_a_bad_file_goes_to_failed_and_does_not_block_the_files_behind_it(
     assert events(dirs.log, "failed")[0]["file"] == "b.837"
     assert temporaries(*dirs.output_dirs()) == []
     # fixed and uploaded again, the same bytes are scrubbed (an error is not a result)
-    monkeypatch.delenv(CRASH_ENV)
     shutil.copy(dirs.failed / "b.837", dirs.inbox / "b.837")
     assert Watcher(dirs.config(once=True)).run() == 0
     assert claim_ids(dirs.out / "b-2.clean.837") == inputs["b.837"]
@@ -392,8 +391,8 @@ def test_a_settled_x12_file_without_its_iea_waits_for_the_rest(dirs: Dirs) -> No
 def test_file_events_wake_the_watcher_between_rescans(dirs: Dirs) -> None:
     running = Background(dirs.config(settle=0.0, poll=60.0))  # no rescan during the test
     try:
-        wait_for(lambda: bool(events(dirs.log, "started")), 10, "the watcher to start")
-        time.sleep(0.2)
+        # "watching" is logged once the inotify observer runs: no sleep needed
+        wait_for(lambda: bool(events(dirs.log, "watching")), 10, "the watcher to watch")
         ids = synth_file(dirs.inbox / "evented.837", 2, "E")
         wait_for(lambda: bool(events(dirs.log, "processed")), 10, "an inotify wake-up")
     finally:

@@ -22,7 +22,7 @@ import pytest
 from scrubber.api import ScrubOptions, scrub
 from scrubber.synth import write_837
 from scrubber.watch import WatchConfig, Watcher
-from scrubber.watch.service import CRASH_ENV, CRASH_POINTS, MAX_ATTEMPTS
+from scrubber.watch.service import CRASH_ENV, CRASH_POINTS, MAX_ATTEMPTS, crash_hook
 from tests.test_watch import (
     REPO,
     SAMPLES,
@@ -40,11 +40,7 @@ DEAD_PID = 4194305  # above the largest pid_max: no process has it
 
 
 def _child(config: WatchConfig, crash: str) -> None:
-    if crash:
-        os.environ[CRASH_ENV] = crash
-    else:
-        os.environ.pop(CRASH_ENV, None)
-    sys.exit(Watcher(config).run())
+    sys.exit(Watcher(config, crash_hook(crash)).run())
 
 
 def run_forked(config: WatchConfig, crash: str = "") -> int | None:

@@ -25,6 +25,7 @@ import paramiko
 import pytest
 
 from scrubber.synth import ClaimSpec, build_837
+from scrubber.watch.folders import default_state
 from scrubber.watch.service import CRASH_ENV
 from tests.test_watch import (
     REPO,
@@ -195,8 +196,9 @@ class Upload:
 def test_sftp_uploads_are_scrubbed_once_and_only_when_complete(
     server: Server, tmp_path: Path
 ) -> None:
-    # the state folder defaults to a dot-folder inside the inbox, which the watcher ignores
-    dirs = Dirs.make(tmp_path, inbox=server.inbox, state=server.inbox / ".scrub837")
+    # the state folder defaults to one under the user's state directory, outside the inbox
+    state_home = tmp_path / "state-home"
+    dirs = Dirs.make(tmp_path, inbox=server.inbox, state=default_state(server.inbox, state_home))
     args = [a for a in dirs.args() if a not in ("--state", str(dirs.state))]
     uploads = [
         Upload("mixed.837", (SAMPLES / "mixed.837").read_bytes()),
@@ -212,7 +214,8 @@ def test_sftp_uploads_are_scrubbed_once_and_only_when_complete(
     uploads.append(Upload("stalled.837", stalled.encode(), stall_at=len(stalled) // 2))
     inputs = {u.name: claim_ids_of(u.data) for u in uploads}
 
-    env = {k: v for k, v in os.environ.items() if k != CRASH_ENV}
+    env = {k: v for k, v in os.environ.items() if k not in (CRASH_ENV, "STATE_DIRECTORY")}
+    env["XDG_STATE_HOME"] = str(state_home)
     watcher = subprocess.Popen(
         [*watch_command(), *args, "--settle", str(SETTLE), "--poll", str(POLL)],
         cwd=REPO,
@@ -239,6 +242,9 @@ def test_sftp_uploads_are_scrubbed_once_and_only_when_complete(
             watcher.wait()
 
     assert_exactly_once(dirs, inputs)
+    assert (dirs.state / "journal.sqlite3").exists() and dirs.state.is_relative_to(state_home)
+    assert stat.S_IMODE(dirs.state.stat().st_mode) == 0o700
+    assert not [p for p in server.inbox.iterdir() if p.name.startswith(".scrub837")]
     by_name = {u.name: u for u in uploads}
     for entry in events(dirs.log, "scrubbing") + events(dirs.log, "processed"):
         upload = by_name[entry["file"]]

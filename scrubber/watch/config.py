@@ -1,8 +1,11 @@
 """Settings of `scrub837 watch`: the configuration, the usage error, the service's constants and
-the crash test hook's points (see service.py)."""
+the crash test hook (see service.py)."""
 
 from __future__ import annotations
 
+import os
+import signal
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,7 +20,6 @@ CRASH_POINTS = (
 )
 RETRY_SECONDS = 30.0  # how often jobs stuck half way (e.g. on a full disk) are resumed
 MAX_ATTEMPTS = 3  # a file whose scrub was interrupted this often goes to the failed folder
-STATE_DIR_NAME = ".scrub837"
 DUPLICATE = "duplicate: already processed, nothing written"
 
 
@@ -33,7 +35,7 @@ class WatchConfig:
     reports: Path | None = None  # default: OUT/reports
     archive: Path | None = None  # default: STATE/archive
     failed: Path | None = None  # default: STATE/failed
-    state: Path | None = None  # default: INBOX/.scrub837
+    state: Path | None = None  # default: under the user's state directory (folders.py)
     log: Path | None = None  # default: stderr
     settle: float = 10.0
     poll: float = 2.0
@@ -45,6 +47,35 @@ class WatchConfig:
     jobs: int = 1
     code_sets: tuple[Path, ...] = ()
     ledger: Path | bool = True  # the claim ledger (ScrubOptions.ledger)
+
+
+#: Called at each named point of a job with the point and the job's input name (a test hook).
+CrashHook = Callable[[str, str], None]
+
+
+def no_crash(point: str, name: str) -> None:
+    """The hook of a real run: nothing happens at the points."""
+
+
+def crash_hook(spec: str) -> CrashHook:
+    """The test hook SCRUB837_WATCH_CRASH_AT=SPEC: die as `kill -9` would at a named point, or
+    with ``raise:`` raise an error there (an internal error on that file)."""
+    points = _crash_points(spec)
+    if not points:
+        return no_crash
+
+    def crash(point: str, name: str) -> None:
+        for action, wanted, only in points:
+            if wanted == point and only in ("", name):
+                if action == "raise":
+                    raise RuntimeError(f"{CRASH_ENV}: {point}")
+                os.kill(os.getpid(), signal.SIGKILL)
+
+    return crash
+
+
+def crash_hook_from_environment() -> CrashHook:
+    return crash_hook(os.environ.get(CRASH_ENV, ""))
 
 
 def _crash_points(spec: str) -> list[tuple[str, str, str]]:

@@ -1,57 +1,69 @@
-"""A journaled job's steps: scrub the snapshot into staging, commit the outputs and the input
-(safe to repeat after a crash, see journal.py), and log the outcome."""
+"""The job runner: a journaled job's steps, each taking the job in hand as a value: scrub the
+snapshot into staging, commit the outputs and the input (safe to repeat after a crash, see
+journal.py), send a file to the failed folder, and log the outcome."""
 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import shutil
 import stat
+import tempfile
 import time
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from scrubber.api import output_stem, scrub
+from scrubber.options import ScrubOptions
 from scrubber.watch import files
-from scrubber.watch.config import DUPLICATE
-from scrubber.watch.core import WatcherCore
-from scrubber.watch.journal import Install, Job
+from scrubber.watch.config import DUPLICATE, CrashHook
+from scrubber.watch.failures import failure_report
+from scrubber.watch.folders import Folders
+from scrubber.watch.journal import Install, Job, Journal
+from scrubber.watch.jsonlog import EventLog
 from scrubber.watch.settle import identity
 
 
-class Jobs(WatcherCore):
-    """Creating, scrubbing and committing journal jobs."""
+@dataclass(slots=True)
+class JobRunner:
+    folders: Folders
+    journal: Journal
+    options: ScrubOptions
+    log: EventLog
+    crash: CrashHook
 
-    # -- one job
-    def _create(self, **fields: Any) -> Job:
-        job = self.journal.create(**fields)
-        self._current = job
-        return job
+    def create(self, **fields: Any) -> Job:
+        return self.journal.create(**fields)
 
-    def _choose_stem(self, name: str) -> str:
+    def new_work(self) -> Path:
+        return Path(tempfile.mkdtemp(prefix="job-", dir=self.folders.work))
+
+    def choose_stem(self, name: str) -> str:
         """The input's stem, or stem-2, stem-3...: nothing it will write may already exist."""
         base = output_stem(Path(name))
         suffix = Path(name).suffix
         taken = self.journal.active_stems()
+        f = self.folders
         n = 1
         while True:
             stem = base if n == 1 else f"{base}-{n}"
             names = [
-                self.out / f"{stem}.clean.837",
-                self.held / f"{stem}.held.837",
-                self.reports / f"{stem}.report.json",
-                self.reports / f"{stem}.report.html",
-                self.failed / f"{stem}.report.json",
-                self.failed / f"{stem}.report.html",
-                self.archive / f"{stem}{suffix}",
-                self.failed / f"{stem}{suffix}",
+                f.out / f"{stem}.clean.837",
+                f.held / f"{stem}.held.837",
+                f.reports / f"{stem}.report.json",
+                f.reports / f"{stem}.report.html",
+                f.failed / f"{stem}.report.json",
+                f.failed / f"{stem}.report.html",
+                f.archive / f"{stem}{suffix}",
+                f.failed / f"{stem}{suffix}",
             ]
             if stem not in taken and not any(os.path.lexists(p) for p in names):
                 return stem
             n += 1
 
-    def _scrub(self, job: Job) -> None:
+    def scrub(self, job: Job) -> None:
         """Scrub the snapshot into staging; journal the installs (state `staged`)."""
         assert job.snapshot is not None
         self.journal.update(job, attempts=job.attempts + 1)
@@ -75,22 +87,21 @@ class Jobs(WatcherCore):
             reports_dir=folders["reports"],
         )
         result = scrub(job.snapshot, options)
-        self._crash("after-scrub", job)
+        self.crash("after-scrub", job.name)
         produced = {k: v for k, v in result.outputs.items() if v is not None}
         installs: list[Install] = []
         rejected = result.status == "rejected"
+        failed = self.folders.failed
         if rejected:  # the report goes beside the input in the failed folder too
             for key in ("json", "html"):
                 if key in produced:
-                    installs.append(
-                        ("copy", str(produced[key]), str(self.failed / produced[key].name))
-                    )
+                    installs.append(("copy", str(produced[key]), str(failed / produced[key].name)))
         # the clean 837 last: when it appears (and an uploader may take it) all else is there
         for key, folder in (
-            ("held", self.held),
-            ("json", self.reports),
-            ("html", self.reports),
-            ("clean", self.out),
+            ("held", self.folders.held),
+            ("json", self.folders.reports),
+            ("html", self.folders.reports),
+            ("clean", self.folders.out),
         ):
             if key in produced:
                 installs.append(("move", str(produced[key]), str(folder / produced[key].name)))
@@ -106,14 +117,14 @@ class Jobs(WatcherCore):
             counts=dict(result.counts),
             outputs={k: (v.name if v else None) for k, v in result.outputs.items()},
             installs=installs,
-            input_dest=self._input_dest(job, self.failed if rejected else self.archive),
+            input_dest=self.input_dest(job, failed if rejected else self.folders.archive),
         )
-        self._crash("after-stage", job)
+        self.crash("after-stage", job.name)
 
-    def _input_dest(self, job: Job, folder: Path) -> Path:
+    def input_dest(self, job: Job, folder: Path) -> Path:
         return folder / files.unique_name(folder, job.stem, Path(job.name).suffix)
 
-    def _commit(self, job: Job) -> None:
+    def commit(self, job: Job) -> None:
         """staged -> outputs in place -> committed -> input moved -> done. Safe to repeat."""
         if job.state == "staged":
             for n, (action, source, destination) in enumerate(job.installs):
@@ -123,20 +134,20 @@ class Jobs(WatcherCore):
                 else:
                     files.move(Path(source), Path(destination))
                 if n == 0:
-                    self._crash("between-outputs", job)
+                    self.crash("between-outputs", job.name)
             self.journal.update(job, state="committed")
-            self._crash("before-move", job)
-        self._move_input(job)
-        self._crash("after-move", job)
+            self.crash("before-move", job.name)
+        self.move_input(job)
+        self.crash("after-move", job.name)
         self.journal.update(job, state="done", finished=time.time())
         shutil.rmtree(job.work, ignore_errors=True)
 
-    def _move_input(self, job: Job) -> None:
+    def move_input(self, job: Job) -> None:
         """Move the inbox file to its destination if it is still the file we scrubbed;
         otherwise (a new upload took its name, or it was already moved) archive the snapshot."""
         assert job.input_dest is not None
         files.make_dir(job.input_dest.parent)
-        path = self.inbox / job.name
+        path = self.folders.inbox / job.name
         try:
             st: os.stat_result | None = os.lstat(path)
         except FileNotFoundError:
@@ -149,7 +160,7 @@ class Jobs(WatcherCore):
         with contextlib.suppress(OSError):
             os.chmod(job.input_dest, 0o600)
 
-    def _processed(self, job: Job, recovered: bool = False) -> None:
+    def processed(self, job: Job, recovered: bool = False) -> None:
         fields: dict[str, Any] = {
             "file": job.name,
             "stem": job.stem,
@@ -169,3 +180,43 @@ class Jobs(WatcherCore):
             self.log.info(DUPLICATE, **fields)
         else:
             self.log.error("failed", **fields)
+
+    # -- the failed folder
+    def error_job(self, name: str) -> Job | None:
+        """A journal entry for a file that failed before it had one (None: the file is gone)."""
+        try:
+            ident = identity(os.lstat(self.folders.inbox / name))
+        except FileNotFoundError:
+            return None
+        return self.create(
+            name=name,
+            identity=ident,
+            stem=self.choose_stem(name),
+            kind="error",
+            state="scrubbing",
+            work=self.new_work(),
+        )
+
+    def fail(self, job: Job, status: str, exit_status: int, reason: str) -> None:
+        """Send the job's input to the failed folder with a short report (no outputs)."""
+        staging = job.work / "staging"
+        shutil.rmtree(staging, ignore_errors=True)
+        files.make_dir(staging)
+        report = staging / f"{job.stem}.report.json"
+        with open(os.open(report, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as out:
+            json.dump(failure_report(job, status, reason), out, indent=2)
+        files.fsync_file(report)
+        failed = self.folders.failed
+        self.journal.update(
+            job,
+            kind="error",
+            state="staged",
+            status=status,
+            exit_status=exit_status,
+            counts=None,
+            outputs={"clean": None, "held": None, "json": report.name, "html": None},
+            installs=[("move", str(report), str(failed / report.name))],
+            input_dest=self.input_dest(job, failed),
+        )
+        self.commit(job)
+        self.processed(job)
