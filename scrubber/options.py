@@ -3,6 +3,7 @@ tests build it; api and pipeline read it)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -30,4 +31,7 @@ class ScrubOptions:
     code_sets: tuple[Path, ...] = ()
     content: Path | None = None  # the content store (None: $SCRUB837_CONTENT or the default)
     use_store: bool = True  # False: the packaged release and the one-run additions only
+    # called after each subscriber block with (segments read, segments in the file): the desk's
+    # progress bar
+    progress: Callable[[int, int], None] | None = None
     ledger: Path | bool = True  # the claim ledger: True its default place, False none

@@ -299,6 +299,8 @@ class FileRun:
             self.clean.add(clean)
             self.held.add(held)
         self.tr3.release(last)
+        if self.options.progress is not None and self._reader is not None:
+            self.options.progress(self._reader.segment_count, self._reader.trailers.segments)
 
     def _record(self, result: ClaimResult, header: TransactionHeader) -> None:
         claim = result.claim

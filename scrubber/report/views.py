@@ -12,6 +12,7 @@ from markupsafe import Markup
 
 from scrubber.report.formatting import (
     _decimal,
+    _delimiters,
     _int,
     _service_dates,
     _text,
@@ -229,6 +230,14 @@ def _claim_view(
         summary=_findings_summary(findings),
         findings=findings,
     )
+
+
+def claim_view(index: int, claim: Mapping[str, Any], report: Mapping[str, Any]) -> ClaimView:
+    """One claim entry of a report as the report shows it (the desk's claim page uses it)."""
+    edits = report.get("edits") or {}
+    if not isinstance(edits, Mapping):
+        edits = {}
+    return _claim_view(index, claim, edits, *_delimiters(report))
 
 
 _GROUPS: dict[str, tuple[str, str, bool]] = {
