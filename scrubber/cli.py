@@ -165,6 +165,7 @@ def edits_command(edit_id: str | None) -> None:
 def _register() -> None:
     """Commands that live in their own modules (partner mode, the drop-folder service)."""
     from scrubber.cli_content import content
+    from scrubber.cli_desk import desk
     from scrubber.cli_resolve import resolve_command
     from scrubber.cli_validate import validate
     from scrubber.cli_watch import watch
@@ -173,6 +174,7 @@ def _register() -> None:
     main.add_command(watch)
     main.add_command(resolve_command)
     main.add_command(content)
+    main.add_command(desk)
 
 
 _register()

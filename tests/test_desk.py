@@ -1,0 +1,315 @@
+"""The desk over real HTTP (cheroot on loopback, SQLite, the background scrub): logins, CSRF,
+escaping, other users' sessions, uploads that are refused, accounts on the command line."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import stat
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from scrubber.cli import main
+from scrubber.desk import accounts
+from scrubber.desk.server import ServeError, check_exposure
+from scrubber.desk.store import Store
+from tests.desk_client import PASSWORDS, SAMPLES, Client, running_desk
+from tests.helpers import wrap
+
+
+@pytest.fixture(scope="module")
+def desk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    data = tmp_path_factory.mktemp("desk")
+    with running_desk(data, upload_limit=200_000) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def ann(desk: Any) -> Client:
+    client = Client(desk.url)
+    assert client.login("ann").status == 303
+    return client
+
+
+@pytest.fixture(scope="module")
+def batch(desk: Any, ann: Client) -> str:
+    """mixed.837, scrubbed: its held claims MIX0002 (M54.5) and MIX0004 (unbalanced)."""
+    reply = ann.upload("mixed.837", (SAMPLES / "mixed.837").read_bytes())
+    assert reply.status == 303, reply.text
+    rows = ann.wait_ready()
+    ready = [r for r in rows if r["status"] == "ready"]
+    assert ready
+    return str(ready[-1]["id"])
+
+
+def batch_dirs(desk: Any) -> list[str]:
+    return sorted(p.name for p in (desk.desk.store.data_dir / "batches").iterdir())
+
+
+def test_no_page_or_download_without_a_login(desk: Any, batch: str) -> None:
+    anonymous = Client(desk.url)
+    for path in (
+        "/",
+        f"/batches/{batch}",
+        f"/batches/{batch}/claims/1",
+        f"/batches/{batch}/claims/1/check?code=M5450",
+        f"/batches/{batch}/held.837",
+        f"/batches/{batch}/decisions.json",
+        f"/batches/{batch}/builds/1/resolved",
+        "/batches/status.json",
+        "/audit",
+        "/audit.csv",
+        "/account",
+    ):
+        reply = anonymous.get(path)
+        assert reply.status == 303 and reply.headers["Location"] == "/login", path
+        assert b"MIX000" not in reply.body and b"ADAMS" not in reply.body
+    reply = anonymous.post(f"/batches/{batch}/build", {}, csrf=False)
+    assert reply.status == 401
+    # a wrong password opens nothing
+    assert anonymous.login("ann", "not-her-password").status == 401
+    assert anonymous.get("/").status == 303
+
+
+def test_a_post_without_its_csrf_token_is_refused(desk: Any, ann: Client, batch: str) -> None:
+    before = len(desk.desk.store.decisions(batch))
+    form = {"edit": "DX002", "code": "M545", "action": "code", "choice": "M5450"}
+    for token in (None, "forged-token"):
+        given = dict(form) if token is None else {**form, "csrf_token": token}
+        reply = ann.post(f"/batches/{batch}/claims/1/decide", given, csrf=False)
+        assert reply.status == 403
+    assert len(desk.desk.store.decisions(batch)) == before
+    dirs = batch_dirs(desk)
+    assert ann.upload("mixed.837", b"ISA*", csrf=False).status == 403
+    assert ann.post(f"/batches/{batch}/build", {}, csrf=False).status == 403
+    assert batch_dirs(desk) == dirs
+    # the login form carries one too
+    fresh = Client(desk.url)
+    fresh.get("/login")
+    reply = fresh.post(
+        "/login", {"name": "ann", "password": PASSWORDS["ann"], "csrf_token": "x"}, csrf=False
+    )
+    assert reply.status == 403
+
+
+def test_markup_in_names_and_notes_is_shown_escaped(desk: Any, ann: Client) -> None:
+    subscriber = (
+        "HL*2*1*22*0~SBR*P*18*******CI~NM1*IL*1*<SCRIPT>ALERT(1)</SCRIPT>*<B>ROSE****MI*M1~"
+        "N3*1 ELM ST~N4*SPRINGFIELD*IL*62701~DMG*D8*19700101*F~NM1*PR*2*PAYER*****PI*P1~"
+    )
+    claim = (
+        "CLM*XSS1*100***11:B:1*Y*A*Y*Y~NTE*ADD*<IMG SRC=X ONERROR=ALERT(2)>~HI*ABK:M545~LX*1~"
+        "SV1*HC:97110:GP*100*UN*1***1~DTP*472*D8*20260410~"
+    )
+    reply = ann.upload("markup.837", wrap(claim, subscriber=subscriber).encode())
+    assert reply.status == 303
+    rows = ann.wait_ready()
+    batch_id = rows[0]["id"]
+    page = ann.get(f"/batches/{batch_id}/claims/1")
+    assert page.status == 200, page.text
+    assert "&lt;SCRIPT&gt;ALERT(1)&lt;/SCRIPT&gt;" in page.text
+    assert "&lt;IMG SRC=X ONERROR=ALERT(2)&gt;" in page.text
+    assert "<SCRIPT>" not in page.text and "<IMG" not in page.text and "<B>" not in page.text
+    listing = ann.get(f"/batches/{batch_id}")
+    assert "&lt;SCRIPT&gt;" in listing.text and "<SCRIPT>" not in listing.text
+    csp = page.headers["Content-Security-Policy"]
+    assert "script-src 'sha256-" in csp and "unsafe-inline" not in csp
+    assert "default-src 'none'" in csp
+
+
+def test_a_second_user_cannot_read_the_first_users_session(desk: Any, ann: Client) -> None:
+    bob = Client(desk.url)
+    assert bob.login("bob").status == 303
+    store: Store = desk.desk.store
+    ann_sessions = [
+        r["id"]
+        for r in store.all(
+            "SELECT s.id FROM sessions s JOIN users u ON u.id = s.user_id WHERE u.name = 'ann'"
+        )
+    ]
+    assert ann_sessions
+    mine = ann.get(f"/account/sessions/{ann_sessions[0]}")
+    assert mine.status == 200 and ann_sessions[0] in mine.text
+    for session_id in ann_sessions:
+        reply = bob.get(f"/account/sessions/{session_id}")
+        assert reply.status == 404 and session_id not in reply.text
+        assert bob.post(f"/account/sessions/{session_id}/end", {}).status == 404
+    assert session_id not in bob.get("/account").text
+    assert ann.get("/account").status == 200  # ann is still logged in
+
+
+def test_an_upload_over_the_limit_or_not_x12_gets_a_message_and_leaves_nothing(
+    desk: Any, ann: Client
+) -> None:
+    dirs = batch_dirs(desk)
+    count = len(desk.desk.store.batches())
+    big = ann.upload("big.837", (SAMPLES / "mixed.837").read_bytes() * 300)
+    assert big.status == 413 and "larger than the desk's limit of" in big.text
+    just_over = ann.upload("over.837", b"ISA" + b"*" * 200_001)
+    assert just_over.status == 400 and "larger than the desk's limit" in just_over.text
+    csv = ann.upload("export.837", (SAMPLES / "not_x12_env001.837").read_bytes())
+    assert csv.status == 400
+    assert "export.837 is not an X12 837 file" in csv.text
+    assert "export the claim file again" in csv.text
+    empty = ann.upload("empty.837", b"")
+    assert empty.status == 400 and "empty" in empty.text
+    assert batch_dirs(desk) == dirs
+    assert len(desk.desk.store.batches()) == count
+    leftovers = [p for p in (desk.desk.store.data_dir / "batches").rglob("*") if "over" in p.name]
+    assert leftovers == []
+
+
+def test_passwords_are_not_stored_in_the_clear(desk: Any) -> None:
+    db = sqlite3.connect(desk.desk.store.path)
+    rows = db.execute("SELECT name, password_hash FROM users").fetchall()
+    raw = desk.desk.store.path.read_bytes()
+    db.close()
+    assert {name for name, _ in rows} == {"ann", "bob"}
+    for name, stored in rows:
+        assert stored.startswith("$argon2id$")
+        assert PASSWORDS[name] not in stored
+        assert PASSWORDS[name].encode() not in raw
+    # and the session cookie's token is not stored either: only its sha256
+    tokens = sqlite3.connect(desk.desk.store.path).execute("SELECT token_hash FROM sessions")
+    assert all(len(t) == 64 for (t,) in tokens)
+
+
+def test_desk_files_are_private(desk: Any, batch: str) -> None:
+    store: Store = desk.desk.store
+    assert stat.S_IMODE(os.stat(store.path).st_mode) == 0o600
+    for path in (store.data_dir / "batches" / batch).iterdir():
+        assert stat.S_IMODE(os.stat(path).st_mode) == 0o600, path.name
+
+
+def test_decisions_are_saved_as_made_and_a_second_user_sees_them(
+    desk: Any, ann: Client, batch: str
+) -> None:
+    reply = ann.post(
+        f"/batches/{batch}/claims/1/decide",
+        {"edit": "DX002", "code": "M545", "action": "code", "choice": "M5450"},
+    )
+    assert reply.status == 303
+    bob = Client(desk.url)
+    bob.login("bob")
+    page = bob.get(f"/batches/{batch}/claims/1")
+    assert "Decided: <strong>Code chosen</strong> <code>M545</code> &rarr; <code>M5450</code>" in (
+        page.text
+    )
+    assert "by ann" in page.text
+    audit = bob.get(f"/audit.csv?batch={batch}")
+    assert audit.status == 200
+    assert "ann" in audit.text and "M545,M5450" in audit.text
+    # a code that is not billable is not saved
+    refused = ann.post(
+        f"/batches/{batch}/claims/1/decide",
+        {"edit": "DX002", "code": "M545", "action": "code", "typed": "M62.83"},
+    )
+    assert refused.status == 400 and "M62.83 is a category" in refused.text
+    # a finding the claim does not have cannot be decided
+    assert (
+        ann.post(
+            f"/batches/{batch}/claims/1/decide",
+            {"edit": "BAL001", "code": "", "action": "leave"},
+        ).status
+        == 400
+    )
+
+
+def test_the_code_check(ann: Client, batch: str) -> None:
+    check = ann.get(f"/batches/{batch}/claims/1/check?code=M62.83&replacing=M545").json()
+    assert check["ok"] is False and check["more_specific"][0] == "M62.830"
+    check = ann.get(f"/batches/{batch}/claims/1/check?code=M54.59&replacing=M545").json()
+    assert check == {
+        "code": "M5459",
+        "shown": "M54.59",
+        "ok": True,
+        "title": "Other low back pain",
+        "release": "ICD-10-CM April 1, 2026",
+        "problems": [],
+        "more_specific": [],
+    }
+    # MIX0004 carries S39.012A: M54.5- Excludes1 low back strain
+    check = ann.get(f"/batches/{batch}/claims/2/check?code=M54.50").json()
+    assert not check["ok"] and any("Excludes1 with S39.012A" in p for p in check["problems"])
+    check = ann.get(f"/batches/{batch}/claims/1/check?code=M62.830").json()
+    assert check["problems"] == ["M62.830 is already on the claim"]
+
+
+def test_a_session_expires_after_inactivity(desk: Any) -> None:
+    store: Store = desk.desk.store
+    user = store.one("SELECT id FROM users WHERE name = 'ann'")
+    token = accounts.open_session(store, user["id"])
+    assert accounts.session_for(store, token) is not None
+    with store.transaction() as db:
+        db.execute(
+            "UPDATE sessions SET last_seen = ? WHERE token_hash = ?",
+            (time.time() - accounts.IDLE_SECONDS - 1, accounts._token_hash(token)),
+        )
+    assert accounts.session_for(store, token) is None
+    # a browser with that cookie is sent to the login page
+    client = Client(desk.url)
+    client.jar.set_cookie(_cookie("desk_session", token))
+    assert client.get("/").status == 303
+
+
+def _cookie(name: str, value: str) -> Any:
+    import http.cookiejar
+
+    return http.cookiejar.Cookie(
+        0,
+        name,
+        value,
+        None,
+        False,
+        "127.0.0.1",
+        False,
+        False,
+        "/",
+        True,
+        False,
+        None,
+        False,
+        None,
+        None,
+        {},
+    )
+
+
+def test_non_loopback_needs_tls_or_insecure_http() -> None:
+    assert check_exposure("127.0.0.1", None, False) is None
+    assert check_exposure("::1", None, False) is None
+    with pytest.raises(ServeError, match="--tls-cert and --tls-key"):
+        check_exposure("0.0.0.0", None, False)
+    assert "WARNING" in (check_exposure("192.0.2.10", None, True) or "")
+    result = CliRunner().invoke(main, ["desk", "--host", "0.0.0.0", "--data", "/nonexistent"])
+    assert result.exit_code == 2 and "--tls-cert" in result.output
+
+
+def test_add_and_remove_user_on_the_command_line(tmp_path: Path) -> None:
+    runner = CliRunner()
+    data = str(tmp_path / "d")
+    result = runner.invoke(
+        main, ["desk", "add-user", "carol", "--data", data], input="carol-pass-12\ncarol-pass-12\n"
+    )
+    assert result.exit_code == 0, result.output
+    store = Store(Path(data))
+    assert accounts.check_password(store, "carol", "carol-pass-12") is not None
+    differ = runner.invoke(
+        main, ["desk", "add-user", "dave", "--data", data], input="dave-pass-123\nother-pass-12\n"
+    )
+    assert differ.exit_code == 2 and "differ" in differ.output
+    short = runner.invoke(main, ["desk", "add-user", "erin", "--data", data], input="x\nx\n")
+    assert short.exit_code == 2 and "at least 10 characters" in short.output
+    again = runner.invoke(
+        main, ["desk", "add-user", "carol", "--data", data], input="carol-pass-12\ncarol-pass-12\n"
+    )
+    assert again.exit_code == 2 and "already a user carol" in again.output
+    assert runner.invoke(main, ["desk", "remove-user", "carol", "--data", data]).exit_code == 0
+    assert accounts.check_password(store, "carol", "carol-pass-12") is None
+    gone = runner.invoke(main, ["desk", "remove-user", "carol", "--data", data])
+    assert gone.exit_code == 2 and "no user carol" in gone.output
