@@ -322,10 +322,8 @@ class FileRun:
             sink.claim(result)
 
     def _titles(self, code: str) -> str | None:
-        run = self.engine.run
-        if run._codes is None:
-            return None
-        title = run.codes.title(code)
+        # only findings with suggestions ask, and their checks have read the code set already
+        title = self.engine.run.codes.title(code)
         return title if isinstance(title, str) else None
 
     def _trailer(self, opener: Segment, trailer: Segment) -> None:

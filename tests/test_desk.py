@@ -201,6 +201,7 @@ def test_decisions_are_saved_as_made_and_a_second_user_sees_them(
         page.text
     )
     assert "by ann" in page.text
+    assert "Low back pain, unspecified" in page.text  # the suggestions' titles
     audit = bob.get(f"/audit.csv?batch={batch}")
     assert audit.status == 200
     assert "ann" in audit.text and "M545,M5450" in audit.text

@@ -24,6 +24,8 @@ from pathlib import Path
 from typing import IO, Any
 
 from scrubber.api import scrub
+from scrubber.content.run import run_content
+from scrubber.content.view import ContentView
 from scrubber.desk.store import Store, now_iso
 from scrubber.options import ScrubOptions
 from scrubber.x12 import reader as rd
@@ -80,6 +82,14 @@ class Desk:
     _wake: threading.Event = field(default_factory=threading.Event)
     _stop: threading.Event = field(default_factory=threading.Event)
     _workers: list[threading.Thread] = field(default_factory=list)
+    _content: ContentView | None = None
+
+    def content(self) -> ContentView:
+        """The content the desk's scrubs use (the code sets that check a typed code)."""
+        if self._content is None:
+            o = self.options
+            self._content = run_content(o.content, o.code_sets, o.ncci, use_store=o.use_store)
+        return self._content
 
     @property
     def root(self) -> Path:

@@ -13,7 +13,6 @@ from typing import Any
 
 from scrubber.api import sha256_of
 from scrubber.codesets import excludes1_conflict
-from scrubber.codesets.releases import load_code_sets
 from scrubber.desk.batches import Desk, HeldClaim, private_dir
 from scrubber.desk.store import now_iso
 from scrubber.resolve import Decision, Decisions, ResolveResult, normal_code, resolve
@@ -69,8 +68,12 @@ def check_code(desk: Desk, claim: HeldClaim, given: str, replacing: str = "") ->
     """`given` against the release in force on the claim's date of service: known, billable,
     its title, and no Excludes1 pair with the claim's other codes."""
     code = normal_code(given)
-    sets = load_code_sets(desk.options.code_sets)
-    index, covered = sets.for_date(claim.first_date) if claim.first_date else (sets.newest, False)
+    content = desk.content()
+    index, covered = (
+        content.icd10cm_for(claim.first_date)
+        if claim.first_date
+        else (content.code_sets.newest, False)
+    )
     release = index.release.name + ("" if covered else " (nearest release to the dates)")
     problems: list[str] = []
     more: list[str] = []
