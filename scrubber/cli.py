@@ -78,6 +78,7 @@ def scrub_command(
     files: tuple[Path, ...],
     out_dir: Path | None,
     no_tr3: bool,
+    tr3_engine: str | None,
     jobs: int,
     unsafe_fixes: bool,
     select: tuple[str, ...],
@@ -102,6 +103,7 @@ def scrub_command(
     options = ScrubOptions(
         out_dir=out_dir,
         tr3=not no_tr3,
+        tr3_engine=tr3_engine,
         jobs=jobs,
         unsafe_fixes=unsafe_fixes,
         select=_ids(select),

@@ -15,6 +15,7 @@ import click
 from scrubber.codesets.releases import CodeSetError, load_code_set
 
 F = TypeVar("F", bound=Callable[..., Any])
+TR3_ENGINES = ("compiled", "pyx12")  # scrubber.x12.tr3.ENGINES, without importing pyx12 here
 log = logging.getLogger("scrub837")
 
 
@@ -50,11 +51,19 @@ content_option = click.option(
 
 
 def run_options(function: F) -> F:
-    """--no-tr3, --jobs, --profile and --code-set: how the edits run."""
+    """--no-tr3, --tr3, --jobs, --profile and --code-set: how the edits run."""
     for option in reversed(
         (
             click.option(
                 "--no-tr3", is_flag=True, help="Skip pyx12's TR3 validation (much faster)."
+            ),
+            click.option(
+                "--tr3",
+                "tr3_engine",
+                type=click.Choice(TR3_ENGINES),
+                default=None,
+                help="How TR3 validation runs: compiled from pyx12's map (fast) or pyx12 "
+                "itself on every segment (the reference); the same errors either way.",
             ),
             click.option(
                 "--jobs",

@@ -38,6 +38,7 @@ def validate(
     acks: tuple[str, ...],
     out_dir: Path | None,
     no_tr3: bool,
+    tr3_engine: str | None,
     jobs: int,
     profile: str,
     code_sets: tuple[Path, ...],
@@ -56,7 +57,12 @@ def validate(
     if out_dir is not None:
         out_dir.mkdir(parents=True, exist_ok=True)
     options = ScrubOptions(
-        out_dir=out_dir, tr3=not no_tr3, jobs=jobs, profile=profile, code_sets=code_sets
+        out_dir=out_dir,
+        tr3=not no_tr3,
+        tr3_engine=tr3_engine,
+        jobs=jobs,
+        profile=profile,
+        code_sets=code_sets,
     )
     wanted = tuple(a.lower() for a in acks) or ACKS
     worst = 0

@@ -17,6 +17,7 @@ class ScrubOptions:
     reports_dir: Path | None = None  # reports; default: out_dir
     tr3: bool = True
     jobs: int = 1
+    tr3_engine: str | None = None  # "compiled" or "pyx12" (the reference); None: the default
     unsafe_fixes: bool = False
     select: tuple[str, ...] = ()
     ignore: tuple[str, ...] = ()

@@ -131,7 +131,9 @@ class FileRun:
         if given is not None:
             self.tr3 = Tr3Index.build(given)
             return
-        stream = tr3.Tr3Stream(self.path, jobs=self.options.jobs)
+        stream = tr3.Tr3Stream(
+            self.path, jobs=self.options.jobs, engine=self.options.tr3_engine or tr3.DEFAULT_ENGINE
+        )
         try:
             stream.start()  # stopped by self.tr3.close() at the end of run()
         except tr3.Tr3Unavailable as error:

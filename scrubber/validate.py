@@ -79,7 +79,7 @@ def validate(
 
     tr3_errors: list[Any] | None = None
     if options.tr3:
-        tr3_errors = _tr3_errors(path, options.jobs, notes)
+        tr3_errors = _tr3_errors(path, options.jobs, options.tr3_engine, notes)
     # the pipeline takes this TR3 run instead of walking the map a second time
     result = scrub(path, replace(options, tr3_errors=tr3_errors))
 
@@ -166,12 +166,12 @@ def _acks(acks: Iterable[str]) -> tuple[str, ...]:
     return wanted
 
 
-def _tr3_errors(path: Path, jobs: int, notes: list[str]) -> list[Any] | None:
+def _tr3_errors(path: Path, jobs: int, engine: str | None, notes: list[str]) -> list[Any] | None:
     """pyx12's TR3 errors, or None (with a note) when pyx12 cannot validate the file."""
     from scrubber.x12 import tr3
 
     try:
-        return list(tr3.validate_tr3(path, jobs=jobs))
+        return list(tr3.validate_tr3(path, jobs=jobs, engine=engine or tr3.DEFAULT_ENGINE))
     except tr3.Tr3Unavailable as error:
         notes.append(f"TR3 validation could not run on this file: {error}")
         return None

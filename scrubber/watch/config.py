@@ -42,6 +42,7 @@ class WatchConfig:
     incomplete_wait: float = 300.0
     once: bool = False
     tr3: bool = True
+    tr3_engine: str | None = None  # ScrubOptions.tr3_engine
     profile: str = "default"
     mask_phi: bool = False
     jobs: int = 1

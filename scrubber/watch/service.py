@@ -89,6 +89,7 @@ class Watcher:
             raise ConfigError(str(error)) from error
         self.options = ScrubOptions(
             tr3=config.tr3,
+            tr3_engine=config.tr3_engine,
             jobs=config.jobs,
             profile=config.profile,
             mask_phi=config.mask_phi,

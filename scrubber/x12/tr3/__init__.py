@@ -38,10 +38,12 @@ from scrubber.x12.tr3.chunks import (
 from scrubber.x12.tr3.errors import Tr3Error, Tr3Unavailable
 from scrubber.x12.tr3.feed import _Normalized
 from scrubber.x12.tr3.stream import Tr3Stream
-from scrubber.x12.tr3.walk import _key, _validate_whole
+from scrubber.x12.tr3.walk import DEFAULT_ENGINE, ENGINES, _key, _validate_whole
 
 __all__ = [
     "DEFAULT_CHUNK_CLAIMS",
+    "DEFAULT_ENGINE",
+    "ENGINES",
     "Tr3Error",
     "Tr3Stream",
     "Tr3Unavailable",
@@ -57,18 +59,28 @@ __all__ = [
 
 
 def validate_tr3(
-    path: Path, *, jobs: int = 1, chunk_claims: int = DEFAULT_CHUNK_CLAIMS
+    path: Path,
+    *,
+    jobs: int = 1,
+    chunk_claims: int = DEFAULT_CHUNK_CLAIMS,
+    engine: str = DEFAULT_ENGINE,
 ) -> list[Tr3Error]:
     """TR3 errors of an 837P file by pyx12's 005010X222A1 map, sorted by segment number.
 
     jobs > 1 spreads the map walk over that many processes, about `chunk_claims` claims at a
-    time; the errors are the same as with jobs=1. Raises Tr3Unavailable when pyx12 cannot
+    time; the errors are the same as with jobs=1. engine: "compiled" or "pyx12" (ENGINES), the
+    same errors either way. Raises Tr3Unavailable when pyx12 cannot
     validate the file at all (not X12, or an ISA12 or GS08 version pyx12 has no map for).
     """
     if jobs < 1:
         raise ValueError("jobs must be at least 1")
+    if engine not in ENGINES:
+        raise ValueError(f"unknown TR3 engine {engine!r}: one of {', '.join(ENGINES)}")
     try:
-        found = _validate_whole(path) if jobs == 1 else _validate_chunked(path, jobs, chunk_claims)
+        if jobs == 1:
+            found = _validate_whole(path, engine)
+        else:
+            found = _validate_chunked(path, jobs, chunk_claims, engine)
     except NotX12Error as exc:
         raise Tr3Unavailable(f"not an X12 file: {exc}") from None
     found.sort(key=_key)

@@ -16,6 +16,7 @@ from typing import Any
 from scrubber.x12.tr3.errors import Tr3Unavailable
 from scrubber.x12.tr3.feed import _Line, _Normalized
 from scrubber.x12.tr3.walk import (
+    DEFAULT_ENGINE,
     RANK_READER,
     RANK_WALK,
     _empty_segments,
@@ -23,8 +24,8 @@ from scrubber.x12.tr3.walk import (
     _Found,
     _load_map,
     _map_for,
+    _new_run,
     _no_map,
-    _Run,
     _RunResult,
     _validate_whole,
 )
@@ -166,9 +167,9 @@ def _element(text: str, element: str, index: int) -> str:
     return parts[index] if len(parts) > index else ""
 
 
-def _walk_chunk(items: list[tuple[int, str]]) -> _RunResult:
+def _walk_chunk(items: list[tuple[int, str]], engine: str = DEFAULT_ENGINE) -> _RunResult:
     """Worker: the map walk of one chunk (runs in a child process)."""
-    result = _Run(walk=True, record_loops=True).execute(items)
+    result = _new_run(engine, walk=True, record_loops=True).execute(items)
     result.found = [f for f in result.found if f.rank != RANK_READER]
     return result
 
@@ -226,14 +227,16 @@ def _keep(chunk: _Chunk, found: _Found) -> _Found | None:
     return found
 
 
-def _validate_chunked(path: Path, jobs: int, claims_per_chunk: int) -> list[_Found]:
+def _validate_chunked(
+    path: Path, jobs: int, claims_per_chunk: int, engine: str = DEFAULT_ENGINE
+) -> list[_Found]:
     with path.open("rb") as stream:
         chunker = _Chunker(_Normalized(stream), claims_per_chunk)
         chunks = iter(chunker)
         first = next(chunks, None)
         second = next(chunks, None)
         if first is None or second is None:  # nothing to split: one walk in this process
-            return _validate_whole(path)
+            return _validate_whole(path, engine)
         context = _mp_context()
         _preload_maps(context, chunker)
         pending: deque[tuple[_Chunk, Future[_RunResult]]] = deque()
@@ -244,7 +247,7 @@ def _validate_chunked(path: Path, jobs: int, claims_per_chunk: int) -> list[_Fou
         ) as pool:
 
             def submit(chunk: _Chunk) -> None:
-                pending.append((chunk, pool.submit(_walk_chunk, chunk.items)))
+                pending.append((chunk, pool.submit(_walk_chunk, chunk.items, engine)))
                 chunk.items = []  # the worker has its copy; keep memory flat
 
             def collect(wanted: set[int]) -> None:
@@ -263,7 +266,7 @@ def _validate_chunked(path: Path, jobs: int, claims_per_chunk: int) -> list[_Fou
                 # control numbers, HL and LX sequence), which the chunks cannot see.
                 with path.open("rb") as whole:
                     lines = _Normalized(whole)
-                    reader = _Run(walk=False).execute(_fed(lines))
+                    reader = _new_run(engine, walk=False).execute(_fed(lines))
                 if reader.validated_groups == 0 and reader.skipped_versions:
                     raise Tr3Unavailable(_no_map(reader.skipped_versions))
                 for chunk in chunks:

@@ -30,10 +30,13 @@ from scrubber.x12.tr3.chunks import (
 from scrubber.x12.tr3.errors import Tr3Error, Tr3Unavailable
 from scrubber.x12.tr3.feed import _Normalized
 from scrubber.x12.tr3.walk import (
+    DEFAULT_ENGINE,
+    ENGINES,
     _empty_segments,
     _fed,
     _Found,
     _key,
+    _new_run,
     _no_map,
     _Run,
     _RunResult,
@@ -84,7 +87,9 @@ def _child_setup() -> None:
             ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
 
-def _stream_child(path: str, walk: bool, conn: Connection, other: Connection) -> None:
+def _stream_child(
+    path: str, walk: bool, conn: Connection, other: Connection, engine: str = DEFAULT_ENGINE
+) -> None:
     """Process body: pyx12's pass over the whole file (walk=False: its reader alone). Sends
     ("through", n, errors) every STREAM_BATCH segments, meaning every error on segments up to n
     but trailers missing at the end (left to _prescan) has been sent; then ("done", 0, errors).
@@ -104,7 +109,7 @@ def _stream_child(path: str, walk: bool, conn: Connection, other: Connection) ->
                     conn.send(("through", run.at, batch))
                     sent = run.at
 
-            run = _Run(walk=walk, at_end=False, on_segment=flush)
+            run = _new_run(engine, walk=walk, at_end=False, on_segment=flush)
             run.execute(_fed(lines))
             conn.send(("done", 0, run.found + _take_empties(lines, _EVERYTHING)))
     except (BrokenPipeError, ConnectionResetError):
@@ -135,11 +140,11 @@ def _take_empties(lines: _Normalized, through: int) -> list[_Found]:
 class _ChildFeed:
     """The errors of one _stream_child, as far as it has got."""
 
-    def __init__(self, context: Any, path: Path, walk: bool) -> None:
+    def __init__(self, context: Any, path: Path, walk: bool, engine: str = DEFAULT_ENGINE) -> None:
         receive, send = context.Pipe(duplex=False)
         self.process = context.Process(
             target=_stream_child,
-            args=(str(path), walk, send, receive),
+            args=(str(path), walk, send, receive, engine),
             name="scrub837-tr3-walk" if walk else "scrub837-tr3-reader",
             daemon=True,
         )
@@ -210,9 +215,10 @@ class _ChunkFeed:
     """The chunked walk: chunks cut here, walked by a pool, merged in order with pyx12's reader
     over the whole file (a _ChildFeed with walk=False) as _validate_chunked merges them."""
 
-    def __init__(self, chunks: Iterator[_Chunk], jobs: int) -> None:
+    def __init__(self, chunks: Iterator[_Chunk], jobs: int, engine: str = DEFAULT_ENGINE) -> None:
         self.chunks: Iterator[_Chunk] | None = chunks
         self.jobs = jobs
+        self.engine = engine
         self.lookahead = LOOKAHEAD_PER_JOB * jobs
         self.pending: deque[tuple[_Chunk, Future[_RunResult]]] = deque()
         self.found: deque[_Found] = deque()  # walk errors of collected chunks, not taken yet
@@ -224,14 +230,14 @@ class _ChunkFeed:
     def launch(self, context: Any, path: Path, chunker: _Chunker) -> None:
         _preload_maps(context, chunker)
         # the reader's process first: forked while this one has a single thread
-        self.reader = _ChildFeed(context, path, walk=False)
+        self.reader = _ChildFeed(context, path, walk=False, engine=self.engine)
         self.pool = ProcessPoolExecutor(
             max_workers=self.jobs, mp_context=context, initializer=_child_setup
         )
 
     def submit(self, chunk: _Chunk) -> None:
         assert self.pool is not None
-        self.pending.append((chunk, self.pool.submit(_walk_chunk, chunk.items)))
+        self.pending.append((chunk, self.pool.submit(_walk_chunk, chunk.items, self.engine)))
         chunk.items = []  # the worker has its copy; keep memory flat
 
     def _top_up(self) -> None:
@@ -318,12 +324,20 @@ class Tr3Stream:
     """
 
     def __init__(
-        self, path: Path, *, jobs: int = 1, chunk_claims: int = DEFAULT_CHUNK_CLAIMS
+        self,
+        path: Path,
+        *,
+        jobs: int = 1,
+        chunk_claims: int = DEFAULT_CHUNK_CLAIMS,
+        engine: str = DEFAULT_ENGINE,
     ) -> None:
         if jobs < 1:
             raise ValueError("jobs must be at least 1")
+        if engine not in ENGINES:
+            raise ValueError(f"unknown TR3 engine {engine!r}: one of {', '.join(ENGINES)}")
         self.path = Path(path)
         self.jobs = jobs
+        self.engine = engine
         self.chunk_claims = chunk_claims
         self.returned = 0  # errors on segments up to this have been returned
         self._feed: _ChildFeed | _ChunkFeed | None = None
@@ -346,7 +360,7 @@ class Tr3Stream:
             if self.jobs > 1:
                 self._feed = self._chunked(context)
             if self._feed is None:
-                self._feed = _ChildFeed(context, self.path, walk=True)
+                self._feed = _ChildFeed(context, self.path, walk=True, engine=self.engine)
             self._at_end = deque(sorted(_prescan(self.path), key=_key))  # while they walk
         except NotX12Error as exc:
             self.close()
@@ -365,7 +379,9 @@ class Tr3Stream:
         if first is None or second is None:
             self._file.close()
             return None
-        feed = self._feed = _ChunkFeed(chunks, self.jobs)  # closed with the stream from here on
+        feed = self._feed = _ChunkFeed(
+            chunks, self.jobs, self.engine
+        )  # closed with the stream from here on
         feed.launch(context, self.path, chunker)
         feed.submit(first)
         feed.submit(second)

@@ -1,0 +1,206 @@
+"""CompiledRun: the pass of walk._Run with the reader, the map walk and the content checks
+compiled (reader.py, transitions.py, content.py); pyx12 raises every error it reports."""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import pyx12.errors
+import pyx12.segment
+from pyx12.rawx12file import RawX12File
+
+from scrubber.x12.tokens import NotX12Error
+from scrubber.x12.tr3.compiled.content import segment_check, segment_ok
+from scrubber.x12.tr3.compiled.reader import Line, Reader
+from scrubber.x12.tr3.compiled.transitions import Transitions
+from scrubber.x12.tr3.errors import Tr3Unavailable
+from scrubber.x12.tr3.feed import _Feed
+from scrubber.x12.tr3.walk import (
+    RANK_WALK,
+    _Found,
+    _load_map,
+    _loop_of,
+    _map_for,
+    _refusal,
+    _Run,
+    _RunResult,
+)
+
+_loops: dict[int, str | None] = {}  # id(node) -> its loop id (maps live as long as the process)
+_qualifiers: dict[tuple[int, str], tuple[int, ...]] = {}  # (id(map), segment id) -> positions
+
+
+def _loop(node: Any) -> str | None:
+    key = id(node)
+    if key not in _loops:
+        _loops[key] = _loop_of(node)
+    return _loops[key]
+
+
+def _root(node: Any) -> Any:
+    while not node.is_map_root():
+        node = node.parent
+    return node
+
+
+_roots: dict[int, Any] = {}
+
+
+def _positions(node: Any, seg_id: str) -> tuple[int, ...]:
+    """The elements pyx12's is_match reads for this segment id in the map of `node`."""
+    root = _roots.get(id(node))
+    if root is None:
+        root = _roots[id(node)] = _root(node)
+    key = (id(root), seg_id)
+    found = _qualifiers.get(key)
+    if found is None:
+        positions = {
+            field[1]
+            for child in root.loop_segment_iterator()
+            if child.is_segment() and child.id == seg_id
+            if (field := child._resolve_unique_key_field(seg_id, with_qual=False)) is not None
+        }
+        found = _qualifiers[key] = tuple(sorted(positions))
+    return found
+
+
+class CompiledRun(_Run):
+    """walk._Run's pass, compiled. Same arguments, same results, same failures."""
+
+    def execute(
+        self, lines: Iterable[tuple[int, str]], end_tag: Callable[[], int] | None = None
+    ) -> _RunResult:
+        tags: deque[int] = deque()
+        try:
+            raw = RawX12File(_Feed(lines, tags))
+        except pyx12.errors.X12Error as exc:
+            raise Tr3Unavailable(_refusal(str(exc))) from None
+        src = Reader(raw)
+        try:
+            self._compiled_loop(src, tags)
+            src.cleanup()
+            if end_tag is not None:
+                self.at = end_tag()
+            ended = len(self.found)
+            if self.at_end:
+                self._reader_errors(src.pop_errors(), self.at, "", None, at_end=True)
+        except (Tr3Unavailable, NotX12Error):
+            raise
+        except Exception as exc:  # as _Run.execute: where pyx12 gave up
+            where = self.at if self.busy else (tags[0] if tags else self.at + 1)
+            raise Tr3Unavailable(
+                f"pyx12 stopped at segment {where} of the file ({type(exc).__name__}), "
+                "so the file could not be checked against the TR3 map"
+            ) from None
+        return _RunResult(
+            self.found,
+            self.loops,
+            self.needs_loop,
+            self.validated_groups,
+            self.skipped_versions,
+            self.map_names,
+            ended,
+        )
+
+    def _compiled_loop(self, src: Reader, tags: deque[int]) -> None:
+        """walk._Run._loop, line for line, over the compiled parts."""
+        walk = self.walk
+        control_name = "x12.control.00501.xml" if src.icvn == "00501" else "x12.control.00401.xml"
+        self.map_names.add(control_name)
+        control_map: Any = _load_map(control_name) if walk else None
+        node: Any = control_map.getnodebypath("/ISA_LOOP/ISA") if walk else None
+        walker = Transitions(src.seg_term, src.ele_term, src.subele_term)
+        cur_map: Any = None
+        icvn: str | None = None
+        skipping = False
+        seg_term, ele_term, subele_term = src.seg_term, src.ele_term, src.subele_term
+        on_segment = self.on_segment
+        for text in src.raw:
+            line = src.read(text)
+            tag = tags.popleft() if tags else self.at + 1
+            self.at, self.busy = tag, True
+            seg_id = line.seg_id
+            in_skipped = skipping
+            matched = False
+            if seg_id == "ISA":
+                icvn = line.value(12)
+                in_skipped = skipping = False
+                if walk:
+                    node = control_map.getnodebypath("/ISA_LOOP/ISA")
+                    walker.force_loop_start("/ISA_LOOP", "/ISA_LOOP/ISA")
+                    matched = True
+            elif seg_id == "GS":
+                vriic = line.value(8)
+                chosen = _map_for(icvn, vriic, line.value(1))
+                in_skipped = skipping = chosen is None
+                if chosen is None:
+                    self.skipped_versions.append(vriic or "")
+                else:
+                    self.validated_groups += 1
+                    self.map_names.add(chosen[0])
+                    src.check_837_lx = chosen[1]
+                    if walk:
+                        cur_map = _load_map(chosen[0])
+                if walk:
+                    node = (control_map if skipping else cur_map).getnodebypath(
+                        "/ISA_LOOP/GS_LOOP/GS"
+                    )
+                    walker.force_loop_start("/ISA_LOOP/GS_LOOP", "/ISA_LOOP/GS_LOOP/GS")
+                    matched = not skipping
+            elif skipping:
+                if seg_id == "GE":
+                    skipping = False
+                    if walk:
+                        node = control_map.getnodebypath("/ISA_LOOP/GS_LOOP/GE")
+            elif walk:
+                key = (
+                    id(node),
+                    seg_id,
+                    *(
+                        line.elements[p - 1] if p <= len(line.elements) else None
+                        for p in _positions(node, seg_id)
+                    ),
+                )
+                found_node, walked = walker.walk(
+                    node,
+                    key,
+                    line.text,
+                    src.seg_count,
+                    src.cur_line,
+                    _loop,
+                )
+                if found_node is not None:
+                    node, matched = found_node, True
+                for err_seg, loop_id, code, message in walked:
+                    self.add(
+                        _Found(
+                            tag=tag,
+                            rank=RANK_WALK,
+                            segment_id=err_seg,
+                            loop_id=loop_id,
+                            code=code,
+                            level="segment",
+                            message=message,
+                        )
+                    )
+            self._track_envelope(seg_id, tag)
+            flagged = self._reader_errors(src.pop_errors(), tag, seg_id, node, skipping=in_skipped)
+            if walk and not in_skipped:
+                if self.record_loops and (flagged or seg_id in ("HL", "LX")):
+                    self.loops[tag] = _loop(node)
+                if matched:
+                    self._content(node, line, tag, seg_term, ele_term, subele_term)
+            self.busy = False
+            if on_segment is not None:
+                on_segment(self)
+
+    def _content(
+        self, node: Any, line: Line, tag: int, seg_term: str, ele_term: str, subele_term: str
+    ) -> None:
+        split = line.seg_id != "ISA"
+        if segment_ok(segment_check(node), line.elements, line.component, split):
+            return
+        seg = pyx12.segment.Segment(line.text, seg_term, ele_term, subele_term)
+        self._content_errors(node, seg, tag, line.seg_id)
