@@ -31,6 +31,7 @@ def resolve_command(
     decisions_path: Path,
     out_dir: Path | None,
     no_tr3: bool,
+    tr3_engine: str | None,
     jobs: int,
     profile: str,
     code_sets: tuple[Path, ...],
@@ -48,7 +49,9 @@ def resolve_command(
         decisions = load_decisions(decisions_path)
     except DecisionsError as error:
         raise click.UsageError(str(error)) from error
-    options = ScrubOptions(tr3=not no_tr3, jobs=jobs, profile=profile, code_sets=code_sets)
+    options = ScrubOptions(
+        tr3=not no_tr3, tr3_engine=tr3_engine, jobs=jobs, profile=profile, code_sets=code_sets
+    )
     problem = ""
     with file_errors(held):  # (it would count a usage error raised inside it as a bug)
         try:

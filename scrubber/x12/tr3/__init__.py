@@ -35,10 +35,11 @@ from scrubber.x12.tr3.chunks import (
     _mp_context,
     _validate_chunked,
 )
+from scrubber.x12.tr3.engines import DEFAULT_ENGINE, ENGINES, check_engine, new_run
 from scrubber.x12.tr3.errors import Tr3Error, Tr3Unavailable
 from scrubber.x12.tr3.feed import _Normalized
 from scrubber.x12.tr3.stream import Tr3Stream
-from scrubber.x12.tr3.walk import DEFAULT_ENGINE, ENGINES, _key, _validate_whole
+from scrubber.x12.tr3.walk import _key, _validate_whole
 
 __all__ = [
     "DEFAULT_CHUNK_CLAIMS",
@@ -74,11 +75,10 @@ def validate_tr3(
     """
     if jobs < 1:
         raise ValueError("jobs must be at least 1")
-    if engine not in ENGINES:
-        raise ValueError(f"unknown TR3 engine {engine!r}: one of {', '.join(ENGINES)}")
+    check_engine(engine)
     try:
         if jobs == 1:
-            found = _validate_whole(path, engine)
+            found = _validate_whole(path, new_run(engine, walk=True))
         else:
             found = _validate_chunked(path, jobs, chunk_claims, engine)
     except NotX12Error as exc:

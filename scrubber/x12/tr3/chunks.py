@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from scrubber.x12.tr3.engines import DEFAULT_ENGINE, new_run
 from scrubber.x12.tr3.errors import Tr3Unavailable
 from scrubber.x12.tr3.feed import _Line, _Normalized
 from scrubber.x12.tr3.walk import (
-    DEFAULT_ENGINE,
     RANK_READER,
     RANK_WALK,
     _empty_segments,
@@ -24,7 +24,6 @@ from scrubber.x12.tr3.walk import (
     _Found,
     _load_map,
     _map_for,
-    _new_run,
     _no_map,
     _RunResult,
     _validate_whole,
@@ -169,7 +168,7 @@ def _element(text: str, element: str, index: int) -> str:
 
 def _walk_chunk(items: list[tuple[int, str]], engine: str = DEFAULT_ENGINE) -> _RunResult:
     """Worker: the map walk of one chunk (runs in a child process)."""
-    result = _new_run(engine, walk=True, record_loops=True).execute(items)
+    result = new_run(engine, walk=True, record_loops=True).execute(items)
     result.found = [f for f in result.found if f.rank != RANK_READER]
     return result
 
@@ -236,7 +235,7 @@ def _validate_chunked(
         first = next(chunks, None)
         second = next(chunks, None)
         if first is None or second is None:  # nothing to split: one walk in this process
-            return _validate_whole(path, engine)
+            return _validate_whole(path, new_run(engine, walk=True))
         context = _mp_context()
         _preload_maps(context, chunker)
         pending: deque[tuple[_Chunk, Future[_RunResult]]] = deque()
@@ -266,7 +265,7 @@ def _validate_chunked(
                 # control numbers, HL and LX sequence), which the chunks cannot see.
                 with path.open("rb") as whole:
                     lines = _Normalized(whole)
-                    reader = _new_run(engine, walk=False).execute(_fed(lines))
+                    reader = new_run(engine, walk=False).execute(_fed(lines))
                 if reader.validated_groups == 0 and reader.skipped_versions:
                     raise Tr3Unavailable(_no_map(reader.skipped_versions))
                 for chunk in chunks:

@@ -27,16 +27,14 @@ from scrubber.x12.tr3.chunks import (
     _preload_maps,
     _walk_chunk,
 )
+from scrubber.x12.tr3.engines import DEFAULT_ENGINE, check_engine, new_run
 from scrubber.x12.tr3.errors import Tr3Error, Tr3Unavailable
 from scrubber.x12.tr3.feed import _Normalized
 from scrubber.x12.tr3.walk import (
-    DEFAULT_ENGINE,
-    ENGINES,
     _empty_segments,
     _fed,
     _Found,
     _key,
-    _new_run,
     _no_map,
     _Run,
     _RunResult,
@@ -109,7 +107,7 @@ def _stream_child(
                     conn.send(("through", run.at, batch))
                     sent = run.at
 
-            run = _new_run(engine, walk=walk, at_end=False, on_segment=flush)
+            run = new_run(engine, walk=walk, at_end=False, on_segment=flush)
             run.execute(_fed(lines))
             conn.send(("done", 0, run.found + _take_empties(lines, _EVERYTHING)))
     except (BrokenPipeError, ConnectionResetError):
@@ -333,8 +331,7 @@ class Tr3Stream:
     ) -> None:
         if jobs < 1:
             raise ValueError("jobs must be at least 1")
-        if engine not in ENGINES:
-            raise ValueError(f"unknown TR3 engine {engine!r}: one of {', '.join(ENGINES)}")
+        check_engine(engine)
         self.path = Path(path)
         self.jobs = jobs
         self.engine = engine

@@ -33,11 +33,6 @@ from scrubber.x12.tr3.errors import (
 )
 from scrubber.x12.tr3.feed import ERRATA_VERSION, MAP_VERSION, _Feed, _Normalized
 
-# Which pass finds the errors: "compiled" (compiled/, pyx12's pass replayed) or "pyx12" (the
-# reference: pyx12's reader, walker and validator on every segment). Same errors either way.
-ENGINES = ("compiled", "pyx12")
-DEFAULT_ENGINE = "pyx12"
-
 # Order of errors found on the same segment, as pyx12 raises them.
 RANK_WALK = 0  # map walker: segment not found, missing, not used, too many
 RANK_READER = 1  # reader: envelope counts and control numbers, HL/LX sequence, syntax
@@ -399,24 +394,6 @@ class _Run:
             self.add(found)
 
 
-def _new_run(
-    engine: str,
-    walk: bool,
-    record_loops: bool = False,
-    *,
-    at_end: bool = True,
-    on_segment: Callable[[_Run], None] | None = None,
-) -> _Run:
-    """A pass of the given engine (see ENGINES)."""
-    if engine == "compiled":
-        from scrubber.x12.tr3.compiled import CompiledRun
-
-        return CompiledRun(walk, record_loops, at_end=at_end, on_segment=on_segment)
-    if engine != "pyx12":
-        raise ValueError(f"unknown TR3 engine {engine!r}: one of {', '.join(ENGINES)}")
-    return _Run(walk, record_loops, at_end=at_end, on_segment=on_segment)
-
-
 _REFDES = re.compile(r"^(?:[A-Z][A-Z0-9]{1,2})?(\d{1,2})(?:-\d{1,2})?$")
 
 
@@ -467,10 +444,11 @@ def _fed(lines: _Normalized) -> Iterator[tuple[int, str]]:
 # Whole file in this process
 
 
-def _validate_whole(path: Path, engine: str = DEFAULT_ENGINE) -> list[_Found]:
+def _validate_whole(path: Path, run: _Run | None = None) -> list[_Found]:
+    """run: the pass to use (a fresh _Run(walk=True) when None; engines.new_run makes one)."""
     with path.open("rb") as stream:
         lines = _Normalized(stream)
-        result = _new_run(engine, walk=True).execute(_fed(lines))
+        result = (run or _Run(walk=True)).execute(_fed(lines))
     if result.validated_groups == 0 and result.skipped_versions:
         raise Tr3Unavailable(_no_map(result.skipped_versions))
     return result.found + _empty_segments(lines.empties)
