@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 N ?= 5000
 
-.PHONY: demo test lint bench samples docs clean install
+.PHONY: demo test test-deps lint bench samples docs clean install
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,14 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(PY) -m pytest -q
+
+# the system packages of the browser and SFTP tests (as root; CI's .ci/run does the same)
+test-deps:
+	@if command -v chromium >/dev/null 2>&1 && [ -x /usr/sbin/sshd ]; then \
+	  echo "chromium and sshd are installed"; \
+	else \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium openssh-server; \
+	fi
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check scrubber tests tools bench

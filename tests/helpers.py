@@ -32,6 +32,15 @@ SV1*HC:97110:GP*100*UN*1***1~
 DTP*472*D8*20260410~
 """
 
+#: A claim that DX002 holds (M62.83 is a category), and one that is clean.
+HELD = (
+    "CLM*P2*100***11:B:1*Y*A*Y*Y~HI*ABK:M6283~LX*1~SV1*HC:97110:GP*100*UN*1***1~"
+    "DTP*472*D8*20260410~"
+)
+CLEAN = (
+    "CLM*P3*80***11:B:1*Y*A*Y*Y~HI*ABK:M5450~LX*1~SV1*HC:97110:GP*80*UN*1***1~DTP*472*D8*20260410~"
+)
+
 
 def wrap(
     claims: str = CLAIM,

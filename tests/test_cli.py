@@ -11,8 +11,7 @@ from click.testing import CliRunner
 from scrubber import __version__
 from scrubber.catalogue import load_catalogue
 from scrubber.cli import main
-from tests.helpers import wrap
-from tests.test_scrub import CLEAN, HELD
+from tests.helpers import CLEAN, HELD, wrap
 
 SAMPLES = Path(__file__).resolve().parents[1] / "x12_samples"
 
@@ -67,14 +66,26 @@ def test_malformed_corpus_file_gives_no_traceback(tmp_path: Path) -> None:
     from tests.corpus import corpus_files
 
     for path in corpus_files("malformed"):
-        done = subprocess.run(
-            [sys.executable, "-m", "scrubber", "scrub", str(path), "-o", str(tmp_path), "--no-tr3"],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        assert done.returncode in (0, 1, 3), (path.name, done.stderr)
-        assert "Traceback" not in done.stderr + done.stdout, path.name
+        result = CliRunner().invoke(main, ["scrub", str(path), "-o", str(tmp_path), "--no-tr3"])
+        unexpected = result.exception if not isinstance(result.exception, SystemExit) else None
+        assert unexpected is None, (path.name, repr(unexpected))
+        assert result.exit_code in (0, 1, 3), (path.name, result.output)
+        assert "Traceback" not in result.output, path.name
+
+
+def test_malformed_file_smoke_test_in_a_process(tmp_path: Path) -> None:
+    """The same through `python -m scrubber`, once: the installed entry point and real exit."""
+    from tests.corpus import corpus_files
+
+    path = corpus_files("malformed")[0]
+    done = subprocess.run(
+        [sys.executable, "-m", "scrubber", "scrub", str(path), "-o", str(tmp_path), "--no-tr3"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode in (0, 1, 3), (path.name, done.stderr)
+    assert "Traceback" not in done.stderr + done.stdout, path.name
 
 
 def test_each_edit_sample_shows_its_edit(tmp_path: Path) -> None:

@@ -22,7 +22,6 @@ from scrubber.content.release import CoverageRelease, MueRelease, PtpRelease
 from scrubber.content.run import run_content
 from scrubber.content.store import ContentStore
 from tests.helpers import fires, report_of, scrub_text, wrap
-from tests.test_report_html import browser, open_page  # noqa: F401 (the Chromium fixtures)
 
 # -- ICD-10-CM order files (fixed columns: order number, code in 7, flag, 60-column short title)
 
@@ -385,7 +384,7 @@ DTP*472*D8*20261103~
 
 def test_dx010_at_the_top_and_on_the_claim_in_chromium(
     tmp_path: Path,
-    open_page: Any,  # noqa: F811 (the fixture)
+    open_page: Any,
 ) -> None:
     november = """CLM*PCN0002*100***11:B:1*Y*A*Y*Y~
 HI*ABK:M5450~

@@ -10,18 +10,11 @@ from pathlib import Path
 import pytest
 
 from tests.corpus import claims_in
-from tests.helpers import edits_found, report_of, scrub_text, wrap
+from tests.helpers import CLEAN, HELD, edits_found, report_of, scrub_text, wrap
 
 FIXABLE = (
     "CLM*P1*100***11:B:1*Y*A*Y*Y~HI*ABK:M62.830*ABF:M62.830*ABF:M54.50~LX*1~"
     "SV1*HC:97110:GP*100*UN*1***1:2:3~DTP*472*D8*20260410~"
-)
-HELD = (
-    "CLM*P2*100***11:B:1*Y*A*Y*Y~HI*ABK:M6283~LX*1~SV1*HC:97110:GP*100*UN*1***1~"
-    "DTP*472*D8*20260410~"
-)
-CLEAN = (
-    "CLM*P3*80***11:B:1*Y*A*Y*Y~HI*ABK:M5450~LX*1~SV1*HC:97110:GP*80*UN*1***1~DTP*472*D8*20260410~"
 )
 
 

@@ -23,7 +23,7 @@ from scrubber.api import ScrubOptions, scrub
 from scrubber.synth import write_837
 from scrubber.watch import WatchConfig, Watcher
 from scrubber.watch.service import CRASH_ENV, CRASH_POINTS, MAX_ATTEMPTS, crash_hook
-from tests.test_watch import (
+from tests.watching import (
     REPO,
     SAMPLES,
     Dirs,

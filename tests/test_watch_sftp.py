@@ -27,7 +27,7 @@ import pytest
 from scrubber.synth import ClaimSpec, build_837
 from scrubber.watch.folders import default_state
 from scrubber.watch.service import CRASH_ENV
-from tests.test_watch import (
+from tests.watching import (
     REPO,
     SAMPLES,
     Dirs,

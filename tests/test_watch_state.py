@@ -15,12 +15,7 @@ from click.testing import CliRunner
 from scrubber.cli_watch import watch
 from scrubber.watch import Watcher
 from scrubber.watch.journal import Journal
-from tests.test_watch import SAMPLES, Dirs, claim_ids, events
-
-
-@pytest.fixture
-def dirs(tmp_path: Path) -> Dirs:
-    return Dirs.make(tmp_path)
+from tests.watching import SAMPLES, Dirs, claim_ids, events
 
 
 def run_cli(dirs: Dirs) -> tuple[int, str]:
