@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import scrubber
-from scrubber.findings import SEVERITIES, Severity
+from scrubber.findings import FIX_SAFETIES, SEVERITIES, FixSafety, Severity
 
 
 class CatalogueError(Exception):
@@ -36,7 +36,7 @@ class EditSpec:
     title: str
     family: str
     severity: Severity
-    fix: str  # "none" | "safe" | "unsafe"
+    fix: FixSafety
     kind: str  # "claim": a check function runs per claim; "structure": raised by reader/engine
     what: str
     why: str
@@ -112,6 +112,8 @@ def _load_edit(path: Path) -> EditSpec:
         raise CatalogueError(f"{path.name}: missing {', '.join(missing)}")
     if data["severity"] not in SEVERITIES:
         raise CatalogueError(f"{path.name}: severity must be one of {', '.join(SEVERITIES)}")
+    if data["fix"] not in FIX_SAFETIES:
+        raise CatalogueError(f"{path.name}: fix must be one of {', '.join(FIX_SAFETIES)}")
     if data["id"] != path.stem:
         raise CatalogueError(f"{path.name}: id {data['id']} does not match the file name")
     return EditSpec(

@@ -8,7 +8,9 @@ from typing import Literal
 from scrubber.model import Segment
 
 Severity = Literal["error", "warning", "info"]
-Safety = Literal["safe", "unsafe"]
+Safety = Literal["safe", "unsafe"]  # of a fix a check offers
+FixSafety = Literal["none", "safe", "unsafe"]  # of an edit in the catalogue
+FIX_SAFETIES: tuple[FixSafety, ...] = ("none", "safe", "unsafe")
 SEVERITIES: tuple[Severity, ...] = ("error", "warning", "info")
 
 
@@ -34,7 +36,3 @@ class Finding:
     fix: Fix | None = None
     severity: Severity | None = None  # set by a check only where the catalogue says it depends
     edit: str = ""
-
-    @property
-    def holds(self) -> bool:
-        return self.severity == "error"

@@ -36,10 +36,6 @@ class Segment:
         return cls(text.split(delimiters.element), suffix, number, delimiters, original=text)
 
     @property
-    def changed(self) -> bool:
-        return self.original is None
-
-    @property
     def text(self) -> str:
         if self.original is not None:
             return self.original
@@ -96,12 +92,21 @@ def parse_d8(value: str) -> date | None:
         return None
 
 
+def dtp_dates(dtp: Segment) -> tuple[date | None, date | None]:
+    """The from- and to-date of a DTP as written: RD8 FROM-TO, else one day (D8). A part that
+    is not a real date is None. The one parser of DTP*472 dates: see service_date_of and
+    scrubber.checks.dates.date_range."""
+    value = dtp.get(3).strip()
+    if dtp.get(2).strip() == "RD8":
+        parts = value.split("-")
+        return parse_d8(parts[0]), parse_d8(parts[1]) if len(parts) == 2 else None
+    day = parse_d8(value)
+    return day, day
+
+
 def service_date_of(dtp: Segment) -> date | None:
-    """From-date of a DTP (D8 or RD8)."""
-    qualifier, value = dtp.get(2), dtp.get(3)
-    if qualifier == "RD8":
-        return parse_d8(value.split("-")[0])
-    return parse_d8(value)
+    """From-date of a DTP (D8 or RD8; of a reversed range too, which DTE004 reports)."""
+    return dtp_dates(dtp)[0]
 
 
 @dataclass(slots=True)

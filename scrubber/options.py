@@ -7,7 +7,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
+
+from scrubber.x12.tr3.errors import Tr3Error
 
 
 @dataclass(slots=True)
@@ -27,7 +28,7 @@ class ScrubOptions:
     mode: str = "scrub"  # "validate": no corrections written, envelope problems are errors
     html: bool = True
     ncci: Path | None = None  # a CMS quarterly practitioner PTP file for THR005
-    tr3_errors: list[Any] | None = None  # TR3 errors already found (validate runs TR3 once)
+    tr3_errors: list[Tr3Error] | None = None  # already found (validate runs TR3 once)
     # more ICD-10-CM releases (tabular XML or order file; PATH@YYYY-MM-DD gives the start)
     code_sets: tuple[Path, ...] = ()
     content: Path | None = None  # the content store (None: $SCRUB837_CONTENT or the default)

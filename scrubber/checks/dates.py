@@ -11,7 +11,7 @@ from typing import Any
 
 from scrubber.checks.registry import CheckContext, claim_check
 from scrubber.findings import Finding
-from scrubber.model import Claim, Segment, parse_d8
+from scrubber.model import Claim, Segment, dtp_dates, parse_d8
 
 
 def _as_date(value: object) -> date | None:
@@ -40,19 +40,12 @@ def entries_in_force(
 
 def date_range(dtp: Segment) -> tuple[date, date] | None:
     """(from, to) of a D8 or RD8 DTP; None when it is not a real date or range (DTE004)."""
-    qualifier, value = dtp.get(2).strip(), dtp.get(3).strip()
-    if qualifier == "D8":
-        day = parse_d8(value)
-        return (day, day) if day else None
-    if qualifier == "RD8":
-        parts = value.split("-")
-        if len(parts) != 2:
-            return None
-        start, end = parse_d8(parts[0]), parse_d8(parts[1])
-        if start is None or end is None or end < start:
-            return None
-        return start, end
-    return None
+    if dtp.get(2).strip() not in ("D8", "RD8"):
+        return None
+    start, end = dtp_dates(dtp)
+    if start is None or end is None or end < start:
+        return None
+    return start, end
 
 
 def service_dates(claim: Claim) -> Iterator[tuple[Segment, date, date]]:

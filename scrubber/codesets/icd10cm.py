@@ -161,15 +161,6 @@ class Icd10cm:
             return None
         return self._codes[self._parent[i]]
 
-    def ancestors(self, code: str) -> list[str]:
-        """Parent, grandparent, ... up to the category."""
-        out: list[str] = []
-        i = self._idx(code)
-        while i is not None and self._parent[i] >= 0:
-            i = self._parent[i]
-            out.append(self._codes[i])
-        return out
-
     def children(self, code: str) -> list[str]:
         """Direct children in tabular order (generated 7th-character codes included)."""
         i = self._idx(code)

@@ -23,7 +23,7 @@ import sqlite3
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, cast
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS jobs (
@@ -50,6 +50,8 @@ CREATE INDEX IF NOT EXISTS jobs_sha256 ON jobs (sha256);
 CREATE INDEX IF NOT EXISTS jobs_state ON jobs (state);
 """
 
+JobKind = Literal["scrub", "duplicate", "error"]
+JobState = Literal["scrubbing", "staged", "committed", "done", "abandoned"]
 UNFINISHED = ("scrubbing", "staged", "committed")
 PRODUCED = ("staged", "committed", "done")  # states whose sha256 makes a re-upload a no-op
 
@@ -63,8 +65,8 @@ class Job:
     sha256: str | None
     identity: tuple[int, int, int] | None
     stem: str
-    kind: str  # "scrub" | "duplicate" | "error"
-    state: str
+    kind: JobKind
+    state: JobState
     attempts: int
     work: Path
     snapshot: Path | None
@@ -86,8 +88,8 @@ def _job(row: sqlite3.Row) -> Job:
         sha256=row["sha256"],
         identity=tuple(identity) if identity else None,
         stem=row["stem"],
-        kind=row["kind"],
-        state=row["state"],
+        kind=cast(JobKind, row["kind"]),
+        state=cast(JobState, row["state"]),
         attempts=row["attempts"],
         work=Path(row["work"]),
         snapshot=Path(row["snapshot"]) if row["snapshot"] else None,
