@@ -20,6 +20,14 @@ ROOT = Path(__file__).resolve().parents[1]
 #: The module of scrubber/checks/ that holds a family's checks (the family name otherwise).
 MODULES = {"claim": "claims", "implementation-guide": "structure"}
 
+#: The helpers' claim (tests/helpers.py CLAIM): every text of the new TOML starts from it.
+CLAIM = """\
+CLM*P1*100***11:B:1*Y*A*Y*Y~
+HI*ABK:M5450~
+LX*1~
+SV1*HC:97110:GP*100*UN*1***1~
+DTP*472*D8*20260410~"""
+
 TOML = '''\
 id = "{id}"
 name = "{name}"
@@ -31,17 +39,9 @@ what = "TODO: what the edit checks, in one sentence."
 why = "TODO: why payers care (what they deny, and why)."
 # example fires and use_instead passes: both are cases, and the docs and the report show them
 example = """
-CLM*P1*100***11:B:1*Y*A*Y*Y~
-HI*ABK:M5450~
-LX*1~
-SV1*HC:97110:GP*100*UN*1***1~
-DTP*472*D8*20260410~"""
+{claim}"""
 use_instead = """
-CLM*P1*100***11:B:1*Y*A*Y*Y~
-HI*ABK:M5450~
-LX*1~
-SV1*HC:97110:GP*100*UN*1***1~
-DTP*472*D8*20260410~"""
+{claim}"""
 fix_text = "None."
 source = "TODO: where the rule comes from (reference/domain.md section, CMS manual, TR3)"
 
@@ -57,11 +57,7 @@ default = "TODO: what is wrong and what to do, e.g. {{procedure}} ..."
 name = "TODO: fires when ..."
 fires = true
 claim = """
-CLM*P1*100***11:B:1*Y*A*Y*Y~
-HI*ABK:M5450~
-LX*1~
-SV1*HC:97110:GP*100*UN*1***1~
-DTP*472*D8*20260410~
+{claim}
 """
 segment = "SV1"
 element = "SV101"
@@ -71,11 +67,7 @@ disposition = "clean"
 name = "TODO: passes when ..."
 fires = false
 claim = """
-CLM*P1*100***11:B:1*Y*A*Y*Y~
-HI*ABK:M5450~
-LX*1~
-SV1*HC:97110:GP*100*UN*1***1~
-DTP*472*D8*20260410~
+{claim}
 """
 '''
 
@@ -176,7 +168,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"no edit shares {edit_id}'s letters: give --family")
     name = re.sub(r"[^a-z0-9]+", "-", args.title.lower()).strip("-")
     toml.write_text(
-        TOML.format(id=edit_id, name=name, title=args.title, family=family), encoding="utf-8"
+        TOML.format(id=edit_id, name=name, title=args.title, family=family, claim=CLAIM),
+        encoding="utf-8",
     )
     module = args.module or MODULES.get(family, family)
     stub = add_stub(root, edit_id, args.title, module)
