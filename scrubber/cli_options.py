@@ -31,12 +31,23 @@ def _code_sets(
     return tuple(Path(value) for value in values)
 
 
-def _content_dir(_ctx: click.Context, _param: click.Parameter, value: Path | None) -> None:
-    """--content DIR moves the content store for this command (and what it starts)."""
+def _content_dir(ctx: click.Context, _param: click.Parameter, value: Path | None) -> None:
+    """--content DIR moves the content store for this command and what it starts (the
+    environment variable is restored when the command ends, for callers in the same process)."""
     from scrubber.content.store import ENV
 
-    if value is not None:
-        os.environ[ENV] = str(value)
+    if value is None:
+        return
+    previous = os.environ.get(ENV)
+    os.environ[ENV] = str(value)
+
+    def restore() -> None:
+        if previous is None:
+            os.environ.pop(ENV, None)
+        else:
+            os.environ[ENV] = previous
+
+    ctx.call_on_close(restore)
 
 
 content_option = click.option(

@@ -8,6 +8,7 @@ between releases are invented for the test)."""
 from __future__ import annotations
 
 import json
+import os
 import zipfile
 from datetime import date
 from pathlib import Path
@@ -20,7 +21,7 @@ from scrubber.cli import main
 from scrubber.content.periods import ContentError
 from scrubber.content.release import CoverageRelease, MueRelease, PtpRelease
 from scrubber.content.run import run_content
-from scrubber.content.store import ContentStore
+from scrubber.content.store import ENV, ContentStore
 from tests.helpers import fires, report_of, scrub_text, wrap
 
 # -- ICD-10-CM order files (fixed columns: order number, code in 7, flag, 60-column short title)
@@ -122,6 +123,9 @@ def test_tabular_xml_in_a_cms_zip(tmp_path: Path, store: ContentStore) -> None:
     assert release.data.is_billable("M5451") and not release.data.exists("M5459")
     # installing the same file again changes nothing
     assert store.add(archive).id == release.id and len(store.releases("icd10cm")) == 1
+    # a name without a date: the XML's <version> is the fiscal year
+    bare = store.add(write(tmp_path / "tabular.xml", tabular.replace("2027", "2028")))
+    assert (bare.name, bare.effective_from) == ("ICD-10-CM FY2028", date(2027, 10, 1))
 
 
 def test_content_list_shows_the_missing_year(tmp_path: Path) -> None:
@@ -448,3 +452,23 @@ def test_one_run_additions_over_the_store(tmp_path: Path, store: ContentStore) -
 def test_a_coverage_export_is_known_by_its_titles(tmp_path: Path, store: ContentStore) -> None:
     release = store.add(write(tmp_path / "hcpcs-icd10-export.csv", COVERAGE_CSV))
     assert release.kind == "coverage"
+
+
+def test_the_watcher_judges_with_the_store(tmp_path: Path, store: ContentStore) -> None:
+    store.add(write(tmp_path / "icd10cm-order-2027.txt", order_text(FY2027)))
+    before = os.environ.get(ENV)
+    inbox, out = tmp_path / "inbox", tmp_path / "out"
+    inbox.mkdir()
+    (inbox / "november.837").write_text(wrap(two_line_claim("M5459", "20261102", "20261103")))
+    result = CliRunner().invoke(
+        main,
+        ["watch", str(inbox), "--out", str(out), "--state", str(tmp_path / "state"), "--once"]
+        + ["--no-tr3", "--settle", "0", "--content", str(store.root)],
+    )
+    assert os.environ.get(ENV) == before  # --content is undone when the command ends
+    assert result.exit_code == 0, result.output
+    [report] = (out / "reports").glob("*.report.json")
+    [claim] = json.loads(report.read_text())["claims"]
+    assert claim["disposition"] == "held"
+    assert [f["edit"] for f in claim["findings"] if f["edit"] == "DX001"] == ["DX001"]
+    assert claim["content"]["icd10cm"]["releases"] == ["ICD-10-CM FY2027"]

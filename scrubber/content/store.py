@@ -186,13 +186,28 @@ class ContentStore:
         return release
 
     # -- add and remove
+    @contextlib.contextmanager
+    def _locked(self) -> Iterator[None]:
+        """One writer at a time (two `content add` at once must not lose a release); the
+        catalogue is read afresh under the lock."""
+        import fcntl
+
+        self.root.mkdir(parents=True, exist_ok=True)
+        with (self.root / ".lock").open("a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            self._catalogue = None
+            try:
+                yield
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+
     def add(self, path: Path, *, effective: date | None = None, kind: str | None = None) -> Release:
         """Install a file (or a CMS ZIP holding one): recognise its kind and period, read it
         once into the index, record it. ContentError says what was expected."""
         path = Path(path)
         if not path.is_file():
             raise ContentError(f"{path}: no such file")
-        with _unpacked(path, kind) as (data_file, member_name):
+        with self._locked(), _unpacked(path, kind) as (data_file, member_name):
             names = f"{path.name} {member_name}"
             head = head_of(data_file)
             kind = kind or _recognise(names, head, path)
@@ -268,6 +283,10 @@ class ContentStore:
 
     def remove(self, release_id: str) -> Release:
         """Take a release out (by its id, or a unique prefix of its sha256)."""
+        with self._locked():
+            return self._remove(release_id)
+
+    def _remove(self, release_id: str) -> Release:
         entries = self._entries()
         matches = [
             e
