@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import scrubber
+from scrubber.codelists import CodeListError, apply_changes, load_lists
 from scrubber.findings import FIX_SAFETIES, SEVERITIES, FixSafety, Severity
 
 
@@ -157,6 +158,7 @@ def load_catalogue() -> dict[str, EditSpec]:
 class Profile:
     name: str
     edits: dict[str, EditSpec]  # the catalogue with this profile's changes
+    lists: dict[str, dict[str, Any]] = field(default_factory=dict)  # edits/lists/, changed
 
 
 def load_profile(name_or_path: str = "default") -> Profile:
@@ -197,7 +199,13 @@ def load_profile(name_or_path: str = "default") -> Profile:
             enabled=changes.get("enabled", spec.enabled),
             params={**spec.params, **changes.get("params", {})},
         )
-    return Profile(name=data.get("name", path.stem), edits=catalogue)
+    try:
+        lists = apply_changes(
+            load_lists(data_dir("edits")), data.get("lists", {}), f"profile {path.name}"
+        )
+    except CodeListError as error:
+        raise CatalogueError(str(error)) from error
+    return Profile(name=data.get("name", path.stem), edits=catalogue, lists=lists)
 
 
 def selected(edit_id: str, select: tuple[str, ...], ignore: tuple[str, ...]) -> bool:

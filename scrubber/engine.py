@@ -53,6 +53,7 @@ class Engine:
             if spec.severity != catalogue[edit_id].severity
         )
         run.edits = self.edits
+        run.lists = profile.lists
         run.active = self.active
         self.run = run
         self.checks = [

@@ -84,7 +84,7 @@ def test_dx007_only_principal(tmp_path: Path) -> None:
 def test_spc001_is_info_with_suggestions(tmp_path: Path) -> None:
     [finding] = run(tmp_path, "SPC001", wrap(claim("HI*ABK:M5450~")))
     assert finding["severity"] == "info"
-    assert finding["suggestions"] == ["M5451", "M5459"]
+    assert finding["suggestions"] == ["M5451"]  # not the residual "other" M54.59
 
 
 # -- therapy -----------------------------------------------------------------------------------

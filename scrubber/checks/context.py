@@ -1,44 +1,53 @@
-"""Clinical context: the muscle-spasm rules."""
+"""Clinical context: the muscle-spasm rules (back spasm alone; M62.83 settled by body region)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from typing import Any
 
-from scrubber.checks.common import (
-    dotted,
-    expand_codes,
-    icd10_codes,
-    in_ranges,
-    normalize_code,
-    pointed_diagnoses,
-)
+from scrubber.checks.common import dotted, icd10_codes, in_ranges, normalize_code
 from scrubber.checks.registry import CheckContext, claim_check, settles
+from scrubber.checks.therapy_list import pointed_codes, therapy_line
 from scrubber.findings import Finding, Fix
 from scrubber.model import Claim
 
 
-@settles("CTX002")
-def refinement(claim: Claim, params: dict[str, object]) -> dict[str, str]:
-    """Non-billable codes on this claim that the context settles: {category: fitting code}."""
-    found: dict[str, str] = {}
-    rules = params.get("refine", [])
-    assert isinstance(rules, list)
+def settled_regions(claim: Claim, params: Mapping[str, Any]) -> dict[str, tuple[str, str]]:
+    """Non-billable codes on this claim that the body region of its other codes settles:
+    {category: (fitting code, region)}. Codes of two regions that want different codes settle
+    nothing (the coder decides; DX002 lists every choice)."""
+    found: dict[str, tuple[str, str]] = {}
     codes = [normalize_code(d.code) for d in icd10_codes(claim)]
-    for rule in rules:
-        category, target, context = rule["code"], rule["suggest"], rule["context"]
-        if category in codes and any(c != category and in_ranges(c, context) for c in codes):
-            found[category] = target
+    for rule in params.get("refine", []):
+        category = rule["code"]
+        if category not in codes:
+            continue
+        others = [c for c in codes if c != category]
+        fitting = {
+            region["suggest"]: region["region"]
+            for region in rule["regions"]
+            if any(in_ranges(c, region["context"]) for c in others)
+        }
+        if len(fitting) == 1:
+            target, region = next(iter(fitting.items()))
+            found[category] = (target, region)
     return found
 
 
+@settles("CTX002")
+def refinement(claim: Claim, params: dict[str, Any]) -> dict[str, str]:
+    """Non-billable codes on this claim that the context settles: {category: fitting code}."""
+    return {code: target for code, (target, _region) in settled_regions(claim, params).items()}
+
+
 @claim_check("CTX002")
-def spasm_category_with_back_context(claim: Claim, ctx: CheckContext) -> Iterator[Finding]:
-    settled = refinement(claim, ctx.params)
+def spasm_category_by_region(claim: Claim, ctx: CheckContext) -> Iterator[Finding]:
+    settled = settled_regions(claim, ctx.params)
     for diagnosis in icd10_codes(claim):
         code = normalize_code(diagnosis.code)
         if code not in settled:
             continue
-        target = settled[code]
+        target, region = settled[code]
         codes = ctx.codes_on(claim, diagnosis)
         others = [s for s in codes.billable_under(code) if s != target]
         hi = diagnosis.segment
@@ -47,7 +56,12 @@ def spasm_category_with_back_context(claim: Claim, ctx: CheckContext) -> Iterato
         parts[1] = target
         elements[diagnosis.element] = hi.join_components(parts)
         yield Finding(
-            ctx.message(code=dotted(code), target=dotted(target), title=codes.title(target) or ""),
+            ctx.message(
+                code=dotted(code),
+                target=dotted(target),
+                title=codes.title(target) or "",
+                region=region,
+            ),
             hi,
             diagnosis.location,
             suggestions=[target, *others],
@@ -61,11 +75,9 @@ def back_spasm_without_context(claim: Claim, ctx: CheckContext) -> Iterator[Find
     codes = [normalize_code(d.code) for d in icd10_codes(claim)]
     if spasm not in codes or any(in_ranges(c, ctx.params["context"]) for c in codes):
         return
-    therapy = expand_codes(ctx.params["therapy_codes"])
     for line in claim.lines:
-        if line.procedure not in therapy:
+        if therapy_line(claim, line, ctx) is None:
             continue
-        pointed = {normalize_code(d.code) for d in pointed_diagnoses(claim, line)}
-        if pointed == {spasm}:
+        if {code for _d, code in pointed_codes(claim, line)} == {spasm}:
             yield Finding(ctx.message(procedure=line.procedure), line.sv1, "SV107")
             return

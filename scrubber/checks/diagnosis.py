@@ -7,10 +7,28 @@ from datetime import date
 
 from scrubber.checks.common import dotted, icd10_codes, normalize_code
 from scrubber.checks.registry import CheckContext, claim_check, diagnosis_date
+from scrubber.codesets.icd10cm import Icd10cm
 from scrubber.findings import Finding, Fix
 from scrubber.model import Claim
 
 ICD10_START = date(2015, 10, 1)
+
+
+def _near_miss(codes: Icd10cm, code: str) -> tuple[str, list[str]]:
+    """What an unknown code was probably meant to be: placeholder X left out (S335D ->
+    S335XXD), or a 7th character the code does not take (S39012Z -> A, D, S). ("", []) if
+    neither."""
+    if 4 <= len(code) < 7 and code[-1].isalpha():
+        padded = code[:-1].ljust(6, "X") + code[-1]
+        if codes.is_billable(padded):
+            return "placeholder", [padded]
+    if len(code) == 7:
+        base = code[:6].rstrip("X")
+        if codes.exists(base):
+            valid = [c for c in codes.billable_under(base) if len(c) == 7 and c[:6] == code[:6]]
+            if valid:
+                return "seventh", valid
+    return "", []
 
 
 @claim_check("DX001")
@@ -19,14 +37,20 @@ def unknown_diagnosis_code(claim: Claim, ctx: CheckContext) -> Iterator[Finding]
         code = normalize_code(diagnosis.code)
         for day, codes in ctx.codes_on_each(claim, diagnosis):
             if not codes.exists(code):
+                key, choices = _near_miss(codes, code)
                 yield Finding(
                     ctx.message(
+                        key or "default",
                         code=dotted(code),
                         release=codes.release.name,
                         date=day.isoformat() if day else "the claim's dates",
+                        choices=", ".join(dotted(c) for c in choices),
+                        characters=", ".join(c[-1] for c in choices),
+                        base=dotted(code[:6].rstrip("X")),
                     ),
                     diagnosis.segment,
                     diagnosis.location,
+                    suggestions=choices,
                 )
                 break
 

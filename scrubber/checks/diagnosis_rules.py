@@ -3,6 +3,7 @@ its start date, and unspecified codes with specific siblings."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import date
 
@@ -11,6 +12,8 @@ from scrubber.checks.registry import CheckContext, claim_check
 from scrubber.codesets.icd10cm import Icd10cm, excludes1_conflict
 from scrubber.findings import Finding
 from scrubber.model import Claim, Diagnosis
+
+_OTHER = re.compile(r"\bother\b", re.IGNORECASE)
 
 
 def _node_name(node: str) -> str:
@@ -108,7 +111,13 @@ def unspecified_with_specific_siblings(claim: Claim, ctx: CheckContext) -> Itera
         codes = ctx.codes_on(claim, diagnosis)
         if not (codes.is_billable(code) and codes.is_unspecified(code)):
             continue
-        specific = [s for s in codes.siblings(code) if not codes.is_unspecified(s)]
+        # an "other" sibling (M54.59 Other low back pain) is a residual code, not a more
+        # specific one: only named alternatives are offered
+        specific = [
+            s
+            for s in codes.siblings(code)
+            if not codes.is_unspecified(s) and not _OTHER.search(codes.title(s) or "")
+        ]
         if not specific:
             continue
         yield Finding(

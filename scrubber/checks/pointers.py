@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from scrubber.checks.common import in_ranges
 from scrubber.checks.registry import CheckContext, claim_check
 from scrubber.findings import Finding, Fix
 from scrubber.model import Claim
@@ -51,7 +52,10 @@ def pointer_repeated_on_line(claim: Claim, ctx: CheckContext) -> Iterator[Findin
 @claim_check("PTR003")
 def diagnosis_no_line_points_to(claim: Claim, ctx: CheckContext) -> Iterator[Finding]:
     pointed = {p.strip() for line in claim.lines for p in line.pointers}
+    never_pointed = ctx.params.get("never_pointed", [])  # external causes say how, not what
     for diagnosis in claim.diagnoses:
+        if in_ranges(diagnosis.code, never_pointed):
+            continue
         if diagnosis.code.strip() and str(diagnosis.position) not in pointed:
             yield Finding(
                 ctx.message(position=diagnosis.position),

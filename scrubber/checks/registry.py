@@ -38,6 +38,8 @@ class RunContext:
     content: ContentView = field(default_factory=_builtin_content)
     #: Releases that judged something in this run, for the report head.
     releases_used: dict[CodeSetRelease, None] = field(default_factory=dict)
+    #: The shared code lists of edits/lists/ as the profile leaves them (by name).
+    lists: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def refined_codes(self, claim: Claim, edit_id: str) -> dict[str, str]:
         """Codes of this claim that active refinements of ``edit_id`` settle ({code: the code
@@ -128,6 +130,15 @@ class CheckContext:
     def refined_codes(self, claim: Claim) -> dict[str, str]:
         """Codes of this claim that refinements of this edit settle (see RunContext)."""
         return self.run.refined_codes(claim, self.edit.id)
+
+    def code_list(self, name: str) -> dict[str, Any]:
+        """A shared list of edits/lists/ (as the profile changed it)."""
+        if not self.run.lists:
+            from scrubber.catalogue import data_dir
+            from scrubber.codelists import load_lists
+
+            self.run.lists = load_lists(data_dir("edits"))
+        return self.run.lists[name]
 
     def codes_on(self, claim: Claim, diagnosis: Diagnosis) -> Icd10cm:
         """The release that judges one diagnosis of a claim (see :func:`diagnosis_date`)."""

@@ -1,39 +1,55 @@
-"""Therapy lines (SNIP 6): code lists and supporting-diagnosis ranges are data in edits/."""
+"""Therapy lines and their diagnoses (SNIP 6): codes that cannot justify treatment (THR001) and
+medical necessity not confirmed by the supporting list or a coverage list (THR006). The lists are
+data in edits/lists/."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
-from scrubber.checks.common import (
-    dotted,
-    expand_codes,
-    in_ranges,
-    normalize_code,
-    pointed_diagnoses,
-)
+from scrubber.checks.common import dotted, in_ranges
 from scrubber.checks.registry import CheckContext, claim_check
+from scrubber.checks.therapy_list import diagnosis_ranges, label_of, pointed_codes, therapy_line
 from scrubber.findings import Finding
 from scrubber.model import Claim
 
 
 @claim_check("THR001")
 def therapy_line_without_supporting_diagnosis(claim: Claim, ctx: CheckContext) -> Iterator[Finding]:
-    therapy = expand_codes(ctx.params["therapy_codes"])
-    supporting = ctx.params["supporting"]
+    not_supporting = diagnosis_ranges(ctx, "not_supporting")
     for line in claim.lines:
-        if line.procedure not in therapy:
-            continue
-        pointed = pointed_diagnoses(claim, line)
-        if not pointed:
-            continue  # PTR001 says what is wrong with the pointers
-        if not any(in_ranges(normalize_code(d.code), supporting) for d in pointed):
+        pointed = pointed_codes(claim, line)
+        if not pointed or therapy_line(claim, line, ctx) is None:
+            continue  # no pointers: PTR001 says what is wrong with them
+        if all(in_ranges(code, not_supporting) for _d, code in pointed):
+            labels = dict.fromkeys(label_of(ctx, "not_supporting", c) for _d, c in pointed)
             yield Finding(
                 ctx.message(
-                    procedure=line.procedure, codes=", ".join(dotted(d.code) for d in pointed)
+                    procedure=line.procedure,
+                    codes=", ".join(dotted(c) for _d, c in pointed),
+                    why="; ".join(label for label in labels if label),
                 ),
                 line.sv1,
                 "SV107",
             )
+
+
+@claim_check("THR006")
+def medical_necessity_not_confirmed(claim: Claim, ctx: CheckContext) -> Iterator[Finding]:
+    supporting = diagnosis_ranges(ctx, "supporting")
+    not_supporting = diagnosis_ranges(ctx, "not_supporting")
+    for line in claim.lines:
+        pointed = pointed_codes(claim, line)
+        if not pointed or therapy_line(claim, line, ctx) is None:
+            continue
+        if all(in_ranges(code, not_supporting) for _d, code in pointed):
+            continue  # THR001
+        if any(in_ranges(code, supporting) for _d, code in pointed):
+            continue
+        yield Finding(
+            ctx.message(procedure=line.procedure, codes=", ".join(dotted(c) for _d, c in pointed)),
+            line.sv1,
+            "SV107",
+        )
 
 
 @claim_check("THR008")

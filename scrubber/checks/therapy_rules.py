@@ -1,86 +1,90 @@
-"""Therapy line rules (SNIP 6): discipline modifiers, untimed units, CQ/CO, NCCI pairs.
+"""Therapy line rules (SNIP 6): discipline modifiers, untimed units, CQ/CO, NCCI pairs, units.
 
-Code lists, modifier pairs and the NCCI pair table are data in edits/ (each with its source and,
-where known, effective dates); a CMS practitioner PTP file given with --ncci replaces the table.
+Which codes are therapy, their discipline, timed or untimed: edits/lists/therapy_codes.toml. The
+NCCI pair table is data in edits/THR005.toml (each pair with its source and dates); a CMS
+practitioner PTP file given with --ncci replaces it.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
-from typing import Any
 
-from scrubber.checks.common import expand_codes
-from scrubber.checks.dates import entries_in_force
 from scrubber.checks.registry import CheckContext, claim_check
+from scrubber.checks.therapy_list import DISCIPLINES, TherapyCode, therapy_codes, therapy_line
 from scrubber.content.release import PtpRelease
 from scrubber.findings import Finding, Severity
 from scrubber.model import Claim, ServiceLine
 from scrubber.ncci import PtpTable, table_from_params
 
 
-def _always_therapy(entries: list[Mapping[str, Any]], day: date | None) -> dict[str, str]:
-    """Always-therapy codes in force on the day -> required discipline modifier ('' = any)."""
-    found: dict[str, str] = {}
-    for entry in entries_in_force(entries, day):
-        discipline = str(entry.get("discipline", "")).upper()
-        for code in expand_codes(entry["codes"]):
-            if discipline or code not in found:
-                found[code] = discipline
-    return found
+def _filing_indicator(claim: Claim) -> str:
+    return claim.subscriber.filing_indicator.strip().upper()
+
+
+def _severity_for(claim: Claim, ctx: CheckContext, key: str) -> Severity:
+    """Error for the filing indicators the edit names (Medicare, Medicare Advantage, ...)."""
+    return "error" if _filing_indicator(claim) in ctx.params[key] else "warning"
+
+
+def _therapist_taxonomy(claim: Claim, line: ServiceLine, ctx: CheckContext) -> bool:
+    """The billing (PRV*BI) or rendering (PRV*PE, claim or line) provider is a therapist."""
+    codes = therapy_codes(ctx)
+    for segment in (*claim.provider.segments, *claim.claim_segments, *line.segments):
+        role = segment.get(1).strip()
+        if segment.id == "PRV" and role in ("BI", "PE") and codes.is_therapist(segment.get(3)):
+            return True
+    return False
 
 
 @claim_check("THR002")
 def discipline_modifier(claim: Claim, ctx: CheckContext) -> Iterator[Finding]:
-    disciplines = [m.upper() for m in ctx.params["discipline_modifiers"]]
-    medicare = claim.subscriber.filing_indicator.strip() in ctx.params["medicare_filing_indicators"]
-    severity: Severity = "error" if medicare else "warning"
+    severity = _severity_for(claim, ctx, "medicare_filing_indicators")
     for line in claim.lines:
-        day = claim.line_date(line)
-        in_force = f"always_therapy:{day}"
-        required = ctx.run.notes.get(in_force)
-        if required is None:  # the list in force on a day, worked out once per day
-            required = _always_therapy(ctx.params["always_therapy"], day)
-            ctx.run.notes[in_force] = required
-        if line.procedure not in required:
+        entry = therapy_line(claim, line, ctx)
+        if entry is None:
             continue
-        present = [m for m in line.modifiers if m in disciplines]
-        wanted = required[line.procedure]
-        if len(present) == 0:
-            key = "missing"
+        if not entry.always and not _therapist_taxonomy(claim, line, ctx):
+            continue  # sometimes therapy, not furnished by a therapist
+        present = [m for m in line.modifiers if m in DISCIPLINES]
+        allowed = [d for d in DISCIPLINES if d in entry.disciplines]
+        wanted = " or ".join(allowed)
+        if not present:
+            key = "missing" if entry.always else "sometimes"
         elif len(present) > 1:
             key = "several"
-        elif wanted and present[0] != wanted and ctx.params.get("check_discipline", True):
+        elif present[0] not in allowed:
             key = "wrong"
         else:
             continue
         yield Finding(
-            ctx.message(
-                key,
-                procedure=line.procedure,
-                found=", ".join(present),
-                wanted=wanted or "GP, GO or GN",
-            ),
+            ctx.message(key, procedure=line.procedure, found=", ".join(present), wanted=wanted),
             line.sv1,
             "SV101",
             severity=severity,
         )
 
 
+def _untimed_evaluation(entry: TherapyCode | None) -> bool:
+    return entry is not None and not entry.timed and bool(entry.evaluation or entry.evaluation_like)
+
+
 @claim_check("THR003")
 def untimed_code_units(claim: Claim, ctx: CheckContext) -> Iterator[Finding]:
-    untimed = expand_codes(ctx.params["untimed_codes"])
     for line in claim.lines:
         units = line.units
-        if line.procedure not in untimed or units is None or units == Decimal(1):
+        if units is None or units == Decimal(1):
+            continue
+        if not _untimed_evaluation(therapy_line(claim, line, ctx)):
             continue
         sv1 = line.sv1
-        basis = sv1.get(3).strip() if sv1 else ""
         yield Finding(
             ctx.message(
-                procedure=line.procedure, units=sv1.get(4).strip() if sv1 else "", basis=basis
+                procedure=line.procedure,
+                units=sv1.get(4).strip() if sv1 else "",
+                basis=sv1.get(3).strip() if sv1 else "",
             ),
             sv1,
             "SV104",
@@ -100,15 +104,22 @@ def assistant_modifier_pairing(claim: Claim, ctx: CheckContext) -> Iterator[Find
                 "SV101",
             )
             continue
-        for assistant in assistants:
-            if pairs[assistant] not in modifiers:
-                yield Finding(
-                    ctx.message(
-                        procedure=line.procedure, modifier=assistant, wanted=pairs[assistant]
-                    ),
-                    line.sv1,
-                    "SV101",
-                )
+        if not assistants:
+            continue
+        assistant = assistants[0]
+        entry = therapy_line(claim, line, ctx)
+        if entry is not None and (entry.evaluation or entry.evaluation_like):
+            yield Finding(
+                ctx.message("evaluation", procedure=line.procedure, modifier=assistant),
+                line.sv1,
+                "SV101",
+            )
+        elif pairs[assistant] not in modifiers:
+            yield Finding(
+                ctx.message(procedure=line.procedure, modifier=assistant, wanted=pairs[assistant]),
+                line.sv1,
+                "SV101",
+            )
 
 
 def _ptp_table(ctx: CheckContext, day: date | None) -> PtpTable:
@@ -124,28 +135,96 @@ def _ptp_table(ctx: CheckContext, day: date | None) -> PtpTable:
     return built
 
 
-@claim_check("THR005")
-def ncci_pair(claim: Claim, ctx: CheckContext) -> Iterator[Finding]:
-    bypass = {m.upper() for m in ctx.params["bypass_modifiers"]}
+def _lines_by_day(claim: Claim) -> dict[date | None, list[ServiceLine]]:
     by_day: dict[date | None, list[ServiceLine]] = defaultdict(list)
     for line in claim.lines:
         if line.procedure:
             by_day[claim.line_date(line)].append(line)
-    for day, lines in by_day.items():
+    return by_day
+
+
+@claim_check("THR005")
+def ncci_pair(claim: Claim, ctx: CheckContext) -> Iterator[Finding]:
+    bypass = {m.upper() for m in ctx.params["bypass_modifiers"]}
+    severity = _severity_for(claim, ctx, "strict_filing_indicators")
+    for day, lines in _lines_by_day(claim).items():
+        when = day.isoformat() if day else "?"
+        yield from _evaluation_levels(claim, lines, ctx, when)
         table = _ptp_table(ctx, day)
         for edit in table.pairs((line.procedure for line in lines), day):
             firsts = [x for x in lines if x.procedure == edit.column1]
             seconds = [x for x in lines if x.procedure == edit.column2]
             # Where the column order is not verified, a modifier on either code is accepted.
             first_ok = edit.unverified and any(bypass & set(x.modifiers) for x in firsts)
+            values = {
+                "column1": edit.column1,
+                "column2": edit.column2,
+                "date": when,
+                "source": edit.source or table.origin,
+            }
             for line in seconds:
-                values = {
-                    "column1": edit.column1,
-                    "column2": edit.column2,
-                    "date": day.isoformat() if day else "?",
-                    "source": edit.source or table.origin,
-                }
                 if not edit.bypassable:
-                    yield Finding(ctx.message("not_allowed", **values), line.sv1, "SV101")
+                    yield Finding(
+                        ctx.message("not_allowed", **values), line.sv1, "SV101", severity="error"
+                    )
                 elif not (bypass & set(line.modifiers)) and not first_ok:
-                    yield Finding(ctx.message(**values), line.sv1, "SV101")
+                    yield Finding(ctx.message(**values), line.sv1, "SV101", severity=severity)
+
+
+def _evaluation_levels(
+    claim: Claim, lines: list[ServiceLine], ctx: CheckContext, when: str
+) -> Iterator[Finding]:
+    """Two different evaluation or re-evaluation codes of one discipline on one day."""
+    seen: dict[str, str] = {}
+    groups = ctx.params["one_evaluation_a_day"]
+    for line in lines:
+        entry = therapy_line(claim, line, ctx)
+        if entry is None or entry.evaluation not in groups:
+            continue
+        first = seen.setdefault(entry.evaluation, line.procedure)
+        if first != line.procedure:
+            yield Finding(
+                ctx.message(
+                    "two_evaluations",
+                    first=first,
+                    second=line.procedure,
+                    discipline=entry.evaluation,
+                    date=when,
+                ),
+                line.sv1,
+                "SV101",
+                severity="error",
+            )
+
+
+@claim_check("THR007")
+def therapy_units(claim: Claim, ctx: CheckContext) -> Iterator[Finding]:
+    modality_units: dict[tuple[date | None, str], Decimal] = defaultdict(Decimal)
+    for line in claim.lines:
+        units, sv1 = line.units, line.sv1
+        if sv1 is None or units is None:
+            continue
+        entry = therapy_line(claim, line, ctx)
+        if entry is None or _untimed_evaluation(entry):
+            continue  # evaluations: THR003
+        written = sv1.get(4).strip()
+        if units <= 0 or (sv1.get(3).strip() == "UN" and units != units.to_integral_value()):
+            yield Finding(
+                ctx.message("units", procedure=line.procedure, units=written), sv1, "SV104"
+            )
+            continue
+        if entry.supervised_modality and sv1.get(3).strip() == "UN":
+            day = claim.line_date(line)
+            total = modality_units[(day, line.procedure)] + units
+            modality_units[(day, line.procedure)] = total
+            if total > 1:
+                yield Finding(
+                    ctx.message(
+                        "once_a_day",
+                        procedure=line.procedure,
+                        units=f"{total.normalize():f}",
+                        date=day.isoformat() if day else "?",
+                    ),
+                    sv1,
+                    "SV104",
+                )

@@ -1,0 +1,126 @@
+"""Procedure codes (SV101-2): deleted or not paid under that number (PRC001), and codes no
+installed content could check (PRC002, once per file). Built-in lists are data in the TOMLs."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from datetime import date
+from typing import Any
+
+from scrubber.checks.common import expand_codes
+from scrubber.checks.dates import in_force
+from scrubber.checks.registry import CheckContext, claim_check
+from scrubber.checks.therapy_list import therapy_codes
+from scrubber.findings import Finding, Fix
+from scrubber.model import Claim, ServiceLine
+
+
+def _with_procedure(line: ServiceLine, code: str) -> list[Any]:
+    sv1 = line.sv1
+    assert sv1 is not None
+    elements = list(sv1.elements)
+    parts = sv1.components(1)
+    parts[1] = code
+    elements[1] = sv1.join_components(parts)
+    return [sv1.with_elements(elements)]
+
+
+def _deleted(entries: list[Mapping[str, Any]], code: str, day: date | None) -> Mapping[str, Any]:
+    for entry in entries:
+        gone = str(entry["deleted"])
+        if code in expand_codes(entry["codes"]) and (
+            day is None or day >= date.fromisoformat(gone)
+        ):
+            return entry
+    return {}
+
+
+def _known_section(ctx: CheckContext, code: str, day: date | None) -> bool | None:
+    """True/False: the code is (not) a code of a section the built-in list covers whole; None:
+    no built-in section covers it."""
+    for section in ctx.params["known_sections"]:
+        if code in expand_codes([section["range"]]) and in_force(section, day):
+            return (
+                code in expand_codes(section["codes"])
+                or therapy_codes(ctx).get(code, day) is not None
+            )
+    return None
+
+
+@claim_check("PRC001")
+def procedure_not_valid(claim: Claim, ctx: CheckContext) -> Iterator[Finding]:
+    medicare = (
+        claim.subscriber.filing_indicator.strip().upper()
+        in ctx.params["medicare_filing_indicators"]
+    )
+    for line in claim.lines:
+        code, day = line.procedure, claim.line_date(line)
+        if not code:
+            continue
+        values = {"procedure": code, "date": day.isoformat() if day else "?"}
+        deleted = _deleted(ctx.params["deleted"], code, day)
+        if deleted:
+            replacements = list(deleted["replacements"])
+            fix = (
+                Fix("unsafe", _with_procedure(line, replacements[0]))
+                if len(replacements) == 1
+                else None
+            )
+            yield Finding(
+                ctx.message(
+                    "deleted",
+                    **values,
+                    deleted=deleted["deleted"],
+                    replacements=", ".join(replacements),
+                    source=deleted["source"],
+                ),
+                line.sv1,
+                "SV101-2",
+                suggestions=replacements,
+                fix=fix,
+            )
+            continue
+        not_paid = next((e for e in ctx.params["medicare_not_paid"] if e["code"] == code), None)
+        if medicare and not_paid is not None and in_force(not_paid, day):
+            yield Finding(
+                ctx.message(
+                    "medicare",
+                    **values,
+                    replacement=not_paid["replacement"],
+                    source=not_paid["source"],
+                ),
+                line.sv1,
+                "SV101-2",
+                suggestions=[not_paid["replacement"]],
+                fix=Fix("unsafe", _with_procedure(line, not_paid["replacement"])),
+            )
+            continue
+        if _known_section(ctx, code, day) is False:
+            yield Finding(ctx.message("unknown", **values), line.sv1, "SV101-2")
+
+
+@claim_check("PRC002")
+def procedure_not_checked(claim: Claim, ctx: CheckContext) -> Iterator[Finding]:
+    """Once per file: the first procedure code that no installed content covers (on the claim
+    that has it, also when the engine checks that claim again after a fix)."""
+    said = ctx.run.notes.get("PRC002")
+    if said is not None and said != claim.clm.number:
+        return
+    prc001 = ctx.run.edits.get("PRC001")
+    for line in claim.lines:
+        code, day = line.procedure, claim.line_date(line)
+        if not code or therapy_codes(ctx).get(code, day) is not None:
+            continue
+        if prc001 is not None and _known_in(prc001.params, code, day):
+            continue
+        ctx.run.notes["PRC002"] = claim.clm.number
+        yield Finding(ctx.message(procedure=code), line.sv1, "SV101-2")
+        return
+
+
+def _known_in(params: Mapping[str, Any], code: str, day: date | None) -> bool:
+    """Built-in PRC001 content covers the code (a known-section list, a deleted code)."""
+    for section in params.get("known_sections", []):
+        if code in expand_codes([section["range"]]) and in_force(section, day):
+            return True
+    return any(code in expand_codes(e["codes"]) for e in params.get("deleted", []))
