@@ -45,6 +45,7 @@ bench: $(STAMP)
 	$(PY) bench/bench.py $(N)
 	$(PY) bench/report_open.py --claims $(N)
 	$(PY) bench/content.py
+	$(PY) bench/coding.py
 
 docs: $(STAMP)
 	$(PY) tools/gen_edit_docs.py
