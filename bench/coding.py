@@ -156,9 +156,8 @@ def main() -> int:
     false_holds = [r for r in passes if r["verdict"] == "false hold"]
     misses = [r for r in knowable if r["verdict"] != "caught"]
     content = [r for r in denials if r["needs"] and r["verdict"] != "caught"]
-    print(
-        f"coding benchmark: {len(rows)} claims ({len(passes)} a payer pays, {len(denials)} it denies)"
-    )
+    print(f"coding benchmark: {len(rows)} claims", end=" ")
+    print(f"({len(passes)} a payer pays, {len(denials)} it denies)")
     for practice in dict.fromkeys(r["practice"] for r in rows):
         mine = [r for r in rows if r["practice"] == practice]
         print(f"  {practice}: {len(mine)} claims")
