@@ -275,18 +275,6 @@ class Icd10cm:
             if f & _BILLABLE:
                 yield c
 
-    def all_excludes1_notes(self) -> Iterator[tuple[str, str]]:
-        """(source node, note text) for every Excludes1 note in the release."""
-        for name, _t, notes in self._chapters:
-            for n in notes:
-                yield f"chapter {name}", n
-        for sid, _t, notes in self._sections:
-            for n in notes:
-                yield sid, n
-        for i, notes in sorted(self._excl1.items()):
-            for n in notes:
-                yield self._codes[i], n
-
 
 def excludes1_conflict(index: Icd10cm, code_a: str, code_b: str) -> Excludes1Rule | None:
     """An Excludes1 rule from ``code_a``'s tree that matches ``code_b``, or from ``code_b``'s
