@@ -18,18 +18,17 @@ watchdog (inotify), and a rescan every ``poll`` seconds catches anything an even
 
 The parts, each owning its own state: config.py (settings, constants, the crash test hook),
 folders.py (the folders, the private state folder and its lock, paths from the journal checked),
-journal.py (the SQLite journal), settle.py (when an upload is complete), intake.py (one settled
-file in), jobs.py (the job runner: scrub, commit, the failed folder, log), failures.py (what a
-failure report says), recovery.py (start-up after a crash, as functions over the journal). The
-Watcher below holds them together: it watches the inbox and passes each job along as a value.
+journal.py (the SQLite journal), inbox.py (what the inbox holds), settle.py (when an upload is
+complete), intake.py (one settled file in), jobs.py (the job runner: scrub, commit, the failed
+folder, log), failures.py (what a failure report says), recovery.py (start-up after a crash, as
+functions over the journal). The Watcher below holds them together: it watches the inbox and
+passes each job along as a value.
 """
 
 from __future__ import annotations
 
-import contextlib
 import os
 import signal
-import stat
 import threading
 import time
 from types import FrameType
@@ -52,11 +51,12 @@ from scrubber.watch.config import (
     no_crash,
 )
 from scrubber.watch.folders import Folders
+from scrubber.watch.inbox import Inbox
 from scrubber.watch.intake import Duplicate, Intake, Unreadable
 from scrubber.watch.jobs import JobRunner
 from scrubber.watch.journal import Job, Journal
 from scrubber.watch.jsonlog import EventLog, setup, where
-from scrubber.watch.settle import Signature, Tracker, is_ignored, looks_complete, signature
+from scrubber.watch.settle import Signature, Tracker
 
 __all__ = [
     "CRASH_ENV",
@@ -103,9 +103,8 @@ class Watcher:
         self.stopping = False
         self.errors = 0
         self._runner: JobRunner | None = None
-        self._warned: set[str] = set()
+        self.inbox = Inbox(self.folders.inbox, self.tracker, self.log, config)
         self._next_retry = 0.0
-        self._inbox_trouble = False
 
     @property
     def runner(self) -> JobRunner:
@@ -227,7 +226,7 @@ class Watcher:
                 self._next_retry = now + RETRY_SECONDS
                 unfinished = journal.unfinished()
             busy = {job.name for job in unfinished}  # stuck half way: not a new file
-            entries = {n: s for n, s in self._scan().items() if n not in busy}
+            entries = {n: s for n, s in self.inbox.scan().items() if n not in busy}
             if once:
                 if initial is None:
                     initial = set(entries)
@@ -239,7 +238,7 @@ class Watcher:
             for name in self.tracker.settled(now):
                 if self.stopping:
                     return
-                if not self._complete_enough(name, now):
+                if not self.inbox.complete_enough(name, now):
                     if once:
                         finished.add(name)  # left for the next run
                     continue
@@ -332,63 +331,6 @@ class Watcher:
             retry_s=RETRY_SECONDS,
         )
         self.tracker.skip(name, sig, time.monotonic(), RETRY_SECONDS)
-
-    # -- the inbox
-    def _scan(self) -> dict[str, Signature]:
-        try:
-            entries = self._list_inbox()
-        except OSError as error:  # e.g. a network mount gone for a moment: try again later
-            if not self._inbox_trouble:
-                self.log.error("cannot read the inbox", error=type(error).__name__)
-            self._inbox_trouble = True
-            return {}
-        if self._inbox_trouble:
-            self.log.info("the inbox can be read again")
-            self._inbox_trouble = False
-        return entries
-
-    def _list_inbox(self) -> dict[str, Signature]:
-        entries: dict[str, Signature] = {}
-        with os.scandir(self.folders.inbox) as listing:
-            for entry in listing:
-                if is_ignored(entry.name):
-                    continue
-                try:
-                    st = entry.stat(follow_symlinks=False)
-                except FileNotFoundError:
-                    continue
-                if stat.S_ISREG(st.st_mode):
-                    entries[entry.name] = signature(st)
-                elif not stat.S_ISDIR(st.st_mode) and entry.name not in self._warned:
-                    self._warned.add(entry.name)
-                    self.log.warning("not a regular file; left alone", file=entry.name)
-        return entries
-
-    def _complete_enough(self, name: str, now: float) -> bool:
-        """Settled files that look truncated wait for `incomplete_wait` (see settle.py)."""
-        path = self.folders.inbox / name
-        try:
-            if looks_complete(path):
-                return True
-        except OSError:
-            return True  # unreadable: handled (sent to failed) by _handle
-        unchanged = self.tracker.unchanged_for(name, now)
-        if self.config.once:  # no history across cron runs: judge by the file's own clock
-            with contextlib.suppress(OSError):
-                st = os.lstat(path)
-                unchanged = max(unchanged, time.time() - max(st.st_mtime, st.st_ctime))
-        if unchanged >= self.config.incomplete_wait:
-            return True
-        seen = self.tracker.seen[name]
-        if not seen.waiting_logged:
-            seen.waiting_logged = True
-            self.log.info(
-                "waiting: no IEA at the end yet",
-                file=name,
-                size=seen.signature[1],
-                wait_s=self.config.incomplete_wait,
-            )
-        return False
 
 
 def run_watch(config: WatchConfig, crash: CrashHook = no_crash) -> int:
