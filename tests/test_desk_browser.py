@@ -7,47 +7,11 @@ Screenshots of the batch list and a claim page go to $SCRUB837_ARTIFACTS (the RE
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from scrubber.x12.conformance import pyx12_errors
-from tests.browser import CHROMIUM_ARGS, find_chromium
 from tests.desk_client import PASSWORDS, SAMPLES, running_desk
-
-
-def _unavailable(reason: str) -> None:
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"{reason}: the browser tests must run in CI")
-    pytest.skip(reason)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    executable = find_chromium()
-    if executable is None:
-        _unavailable("chromium is not installed (apt-get install chromium)")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _unavailable("the playwright package is not installed")
-    with sync_playwright() as pw:
-        launched = pw.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        try:
-            yield launched
-        finally:
-            launched.close()
-
-
-@pytest.fixture
-def artifacts(tmp_path: Path) -> Path:
-    given = os.environ.get("SCRUB837_ARTIFACTS")
-    folder = Path(given) if given else tmp_path
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
 
 
 def claim_ids(text: str) -> list[str]:
