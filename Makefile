@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 N ?= 5000
 
-.PHONY: demo test test-deps lint bench samples docs clean install
+.PHONY: demo desk-demo desk-screenshots test test-deps lint bench samples docs clean install
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +22,17 @@ demo: $(STAMP)
 	@echo
 	@echo "Reports are in out/demo/: open out/demo/scrub-index.html in a browser."
 	@echo "(some samples are held or rejected on purpose: x12_samples/README.md says which)"
+
+desk-demo: $(STAMP)
+	@mkdir -p out/demo out/desk-demo
+	@$(VENV)/bin/scrub837 scrub x12_samples/*.837 -o out/demo >/dev/null || true
+	@printf 'demo-password\ndemo-password\n' | \
+	  $(VENV)/bin/scrub837 desk add-user demo --data out/desk-demo 2>/dev/null || true
+	@echo "Log in as demo / demo-password; the held files of make demo are under 'Held files'."
+	$(VENV)/bin/scrub837 desk --data out/desk-demo --held-folder out/demo --port 8837
+
+desk-screenshots: $(STAMP)
+	SCRUB837_ARTIFACTS=docs/images $(PY) -m pytest -q tests/test_desk_browser.py
 
 test: $(STAMP)
 	$(PY) -m pytest -q
@@ -46,6 +57,7 @@ bench: $(STAMP)
 	$(PY) bench/report_open.py --claims $(N)
 	$(PY) bench/content.py
 	$(PY) bench/coding.py
+	$(PY) bench/desk_load.py --uploads 50 --clients 10
 
 docs: $(STAMP)
 	$(PY) tools/gen_edit_docs.py

@@ -14,10 +14,12 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
+from scrubber.api import scrub
 from scrubber.cli import main
 from scrubber.desk import accounts
 from scrubber.desk.server import ServeError, check_exposure
 from scrubber.desk.store import Store
+from scrubber.options import ScrubOptions
 from tests.desk_client import PASSWORDS, SAMPLES, Client, running_desk
 from tests.helpers import wrap
 
@@ -25,7 +27,9 @@ from tests.helpers import wrap
 @pytest.fixture(scope="module")
 def desk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     data = tmp_path_factory.mktemp("desk")
-    with running_desk(data, upload_limit=200_000) as server:
+    held = tmp_path_factory.mktemp("held")  # a scrub's outputs, as the watcher leaves them
+    scrub(SAMPLES / "mixed.837", ScrubOptions(out_dir=held, html=False, ledger=False))
+    with running_desk(data, upload_limit=200_000, held_folder=held) as server:
         yield server
 
 
@@ -314,3 +318,48 @@ def test_add_and_remove_user_on_the_command_line(tmp_path: Path) -> None:
     assert accounts.check_password(store, "carol", "carol-pass-12") is None
     gone = runner.invoke(main, ["desk", "remove-user", "carol", "--data", data])
     assert gone.exit_code == 2 and "no user carol" in gone.output
+
+
+def test_a_held_file_of_the_folder_opens_as_a_batch(desk: Any, ann: Client) -> None:
+    page = ann.get("/")
+    assert "mixed.held.837" in page.text and "mixed.clean.837" in page.text
+    dirs = batch_dirs(desk)
+    for name in ("../desk.sqlite3", "/etc/passwd", "nothing.837"):
+        reply = ann.post("/batches/open", {"name": name})
+        assert reply.status == 400 and "is not a file of the held folder" in reply.text
+    assert batch_dirs(desk) == dirs
+    assert ann.post("/batches/open", {"name": "mixed.held.837"}).status == 303
+    rows = ann.wait_ready()
+    opened = next(b for b in desk.desk.store.batches() if b["name"] == "mixed.held.837")
+    assert opened["source"] == "folder" and opened["status"] == "ready"
+    assert opened["summary"]["counts"] == {"claims": 2, "clean": 0, "fixed": 0, "held": 2}
+    assert rows
+
+
+def test_the_exported_decisions_resolve_the_same_on_the_command_line(
+    desk: Any, ann: Client, batch: str, tmp_path: Path
+) -> None:
+    ann.post(
+        f"/batches/{batch}/claims/1/decide",
+        {"edit": "DX002", "code": "M545", "action": "code", "choice": "M5451"},
+    )
+    exported = ann.get(f"/batches/{batch}/decisions.json")
+    assert exported.status == 200
+    data = exported.json()
+    assert data["schema"] == "scrub837-decisions/1" and data["held_file"] == "mixed.held.837"
+    decisions = tmp_path / "decisions.json"
+    decisions.write_bytes(exported.body)
+    assert ann.post(f"/batches/{batch}/build", {}).status == 303
+    page = ann.get(f"/batches/{batch}")
+    assert "1</strong> of 2 held claims resolved" in page.text
+    held = desk.desk.held_path(desk.desk.store.batch(batch))
+    result = CliRunner().invoke(
+        main,
+        ["resolve", str(held), "--decisions", str(decisions), "-o", str(tmp_path / "cli")],
+    )
+    assert result.exit_code == 1, result.output
+    resolved = (tmp_path / "cli" / "mixed.resolved.837").read_text(encoding="utf-8")
+    assert "HI*ABK:M5451*ABF:M62830~" in resolved
+    build_id = desk.desk.store.one("SELECT max(id) AS id FROM builds")["id"]
+    download = ann.get(f"/batches/{batch}/builds/{build_id}/resolved")
+    assert download.status == 200 and download.text == resolved

@@ -41,7 +41,8 @@ CREATE TABLE IF NOT EXISTS batches (
     created_at TEXT NOT NULL,
     run_date TEXT NOT NULL,
     summary TEXT NOT NULL DEFAULT '{}',  -- counts and charges (JSON)
-    worker TEXT NOT NULL DEFAULT ''
+    worker TEXT NOT NULL DEFAULT '',
+    attempts INTEGER NOT NULL DEFAULT 0  -- scrubs started: 1 unless a stop cut one off
 );
 CREATE TABLE IF NOT EXISTS decisions (
     id INTEGER PRIMARY KEY,
@@ -144,7 +145,8 @@ class Store:
             if row is None:
                 return None
             db.execute(
-                "UPDATE batches SET status = 'scrubbing', worker = ? WHERE id = ?",
+                "UPDATE batches SET status = 'scrubbing', worker = ?, attempts = attempts + 1 "
+                "WHERE id = ?",
                 (worker, row["id"]),
             )
         return self.batch(row["id"])
