@@ -363,3 +363,45 @@ def test_the_exported_decisions_resolve_the_same_on_the_command_line(
     build_id = desk.desk.store.one("SELECT max(id) AS id FROM builds")["id"]
     download = ann.get(f"/batches/{batch}/builds/{build_id}/resolved")
     assert download.status == 200 and download.text == resolved
+
+
+def test_decisions_import_into_a_batch_of_the_same_claims(
+    desk: Any, ann: Client, batch: str
+) -> None:
+    exported = ann.get(f"/batches/{batch}/decisions.json").body
+    bob = Client(desk.url)
+    bob.login("bob")
+    assert bob.post("/batches/open", {"name": "mixed.held.837"}).status == 303
+    bob.wait_ready()
+    target = next(
+        b for b in desk.desk.store.batches() if b["name"] == "mixed.held.837" and b["id"] != batch
+    )
+    before = len(desk.desk.store.decisions(target["id"]))
+
+    page = f"/batches/{target['id']}"
+
+    def send(content: bytes) -> Any:
+        boundary = "b0undary"
+        body = (
+            (
+                f'--{boundary}\r\nContent-Disposition: form-data; name="csrf_token"\r\n\r\n'
+                f"{bob.csrf(page)}\r\n--{boundary}\r\n"
+                'Content-Disposition: form-data; name="file"; filename="d.json"\r\n\r\n'
+            ).encode()
+            + content
+            + f"\r\n--{boundary}--\r\n".encode()
+        )
+        return bob.request(
+            page + "/decisions",
+            body,
+            {"Content-Type": f"multipart/form-data; boundary={boundary}"},
+        )
+
+    assert send(exported).status == 303
+    rows = desk.desk.store.decisions(target["id"])
+    assert len(rows) > before
+    assert rows[-1]["user"] == "bob" and rows[-1]["note"].startswith("imported; decided by ann")
+    wrong = exported.replace(b'"MIX0002"', b'"OTHER01"')
+    refused = send(wrong)
+    assert refused.status == 400 and "is not a held claim of this batch" in refused.text
+    assert send(b"{not json").status == 400
