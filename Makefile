@@ -54,6 +54,7 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) bench/bench.py $(N)
+	$(PY) bench/tr3_walk.py 5000 20000 --fuzz 1000
 	$(PY) bench/report_open.py --claims $(N)
 	$(PY) bench/content.py
 	$(PY) bench/coding.py

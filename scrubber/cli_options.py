@@ -73,8 +73,8 @@ def run_options(function: F) -> F:
                 "tr3_engine",
                 type=click.Choice(TR3_ENGINES),
                 default=None,
-                help="How TR3 validation runs: compiled from pyx12's map (fast) or pyx12 "
-                "itself on every segment (the reference); the same errors either way.",
+                help="How TR3 validation runs: compiled from pyx12's map (the default, fast) "
+                "or pyx12 itself on every segment (the reference); the same errors either way.",
             ),
             click.option(
                 "--jobs",

@@ -10,7 +10,7 @@ from scrubber.x12.tr3.compiled import CompiledRun
 from scrubber.x12.tr3.walk import _Run
 
 ENGINES = ("compiled", "pyx12")
-DEFAULT_ENGINE = "pyx12"
+DEFAULT_ENGINE = "compiled"
 
 
 def check_engine(engine: str) -> None:

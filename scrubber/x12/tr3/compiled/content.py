@@ -105,16 +105,20 @@ class ElementCheck:
 class CompositeCheck:
     """One composite node: composite_if.is_valid_errors and the segment's sub-element count."""
 
-    __slots__ = ("node", "usage", "subs", "known", "missing_ok")
+    __slots__ = ("node", "usage", "subs", "known", "missing_ok", "component")
 
     def __init__(self, node: Any) -> None:
         self.node = node
         self.usage = node.usage
         self.subs = [ElementCheck(child) for child in node.children]
-        self.known: dict[str, bool] = {}
+        self.known: dict[str, bool] = {}  # raw values, split at `component`
         self.missing_ok = _missing_ok(node)
+        self.component = ""
 
     def ok(self, raw: str, component: str) -> bool:
+        if component != self.component:
+            self.known.clear()
+            self.component = component
         known = self.known.get(raw)
         if known is None:
             known = self._check(raw.split(component))
@@ -159,67 +163,82 @@ def _syntax_ok(rule: _SyntaxRule, present: Callable[[int], bool]) -> bool:
     return False
 
 
+_ELEMENT, _COMPOSITE, _DTP_QUALIFIER, _DTP_DATE = range(4)
+_DTP_TYPES = frozenset(("RD8", "D8", "D6", "DT", "TM"))
+TEXTS_PER_NODE = 256  # whole segments remembered as valid per segment node
+
+
 class SegmentCheck:
     """One segment node's compiled content check."""
 
-    __slots__ = ("node", "children", "missing_ok_from", "rules", "is_dtp", "types_at")
+    __slots__ = ("node", "plan", "count", "missing_ok_from", "rules", "valid", "delimiters")
 
     def __init__(self, node: Any) -> None:
         self.node = node
-        children: list[ElementCheck | CompositeCheck] = []
-        types_at: list[tuple[str | None, ...]] = []
+        # per position: (kind, check, type list pyx12 passes the element)
+        plan: list[tuple[int, Any, tuple[str | None, ...]]] = []
         type_list: list[str | None] = []
-        for child in node.children:
+        is_dtp = node.id == "DTP"
+        for index, child in enumerate(node.children):
             if isinstance(child, composite_if):
-                children.append(CompositeCheck(child))
-                types_at.append(())
+                plan.append((_COMPOSITE, CompositeCheck(child), ()))
             elif isinstance(child, element_if):
                 if child.data_ele == "1250":
                     type_list.extend(child.valid_codes)
-                children.append(ElementCheck(child))
-                types_at.append(tuple(type_list) if child.data_ele == "1251" else ())
+                types = tuple(type_list) if child.data_ele == "1251" else ()
+                kind = _ELEMENT
+                if is_dtp and index == 1:
+                    kind = _DTP_QUALIFIER  # DTP02 types DTP03
+                elif is_dtp and index == 2:
+                    kind = _DTP_DATE
+                plan.append((kind, ElementCheck(child), types))
             else:  # not a map pyx12 ships: let pyx12 judge every segment
                 raise TypeError(f"unexpected child {child!r}")
-        self.children = children
-        self.types_at = types_at
-        count = len(children)
-        self.missing_ok_from = [all(c.missing_ok for c in children[n:]) for n in range(count + 1)]
+        self.plan = plan
+        self.count = len(plan)
+        checks = [c for _, c, _ in plan]
+        self.missing_ok_from = [all(c.missing_ok for c in checks[n:]) for n in range(len(plan) + 1)]
         rules = [(syntax[0], tuple(int(s) for s in syntax[1:])) for syntax in node.syntax]
         # a rule pyx12 reports every time (too short, unknown): pyx12 judges every segment
         usable = all(len(rule[1]) >= 2 and rule[0] in "PRECL" for rule in rules)
         self.rules: list[_SyntaxRule] | None = rules if usable else None
-        self.is_dtp = node.id == "DTP"
+        self.valid: dict[str, bool] = {}  # segment texts found valid, with these delimiters
+        self.delimiters = ""
 
-    def ok(self, elements: list[str], component: str, split: bool) -> bool:
+    def ok(
+        self, text: str, elements: list[str], component: str, split: bool, delimiters: str
+    ) -> bool:
         """True when pyx12 finds no error in the segment; `split`: elements may hold
-        components (all but the ISA)."""
-        children = self.children
+        components (all but the ISA); `delimiters`: the element and component separators
+        `text` was split with."""
+        if delimiters != self.delimiters:
+            self.valid.clear()
+            self.delimiters = delimiters
+        elif text in self.valid:
+            return True
         count = len(elements)
-        if count > len(children) or self.rules is None:
+        if count > self.count or self.rules is None or not self.missing_ok_from[count]:
             return False
+        plan = self.plan
         dtype: tuple[str | None, ...] = ()
         for index in range(count):
             raw = elements[index]
-            check = children[index]
-            if isinstance(check, CompositeCheck):
-                if not (check.ok(raw, component) if raw else check.missing_ok):
-                    return False
-                continue
+            kind, check, types = plan[index]
             if not raw:
                 if not check.missing_ok:
                     return False
-                continue
-            if split and component in raw:
+            elif kind == _COMPOSITE:
+                if not check.ok(raw, component):
+                    return False
+            elif split and component in raw:
                 return False  # pyx12: "is an invalid composite"
-            if index == 1 and self.is_dtp:
-                value = raw.rstrip(component) if split else raw
-                if value in ("RD8", "D8", "D6", "DT", "TM"):
-                    dtype = (value,)
-            types = dtype if index == 2 and self.is_dtp else self.types_at[index]
-            if not check.ok(raw, types):
-                return False
-        if not self.missing_ok_from[count]:
-            return False
+            else:
+                if kind == _DTP_QUALIFIER and raw in _DTP_TYPES:
+                    dtype = (raw,)
+                elif kind == _DTP_DATE:
+                    types = dtype
+                if not check.ok(raw, types):
+                    return False
         if self.rules:
 
             def present(position: int) -> bool:
@@ -228,7 +247,11 @@ class SegmentCheck:
                 raw = elements[position - 1]
                 return bool(raw.rstrip(component) if split else raw)
 
-            return all(_syntax_ok(rule, present) for rule in self.rules)
+            if not all(_syntax_ok(rule, present) for rule in self.rules):
+                return False
+        if len(self.valid) >= TEXTS_PER_NODE:
+            self.valid.clear()
+        self.valid[text] = True
         return True
 
 
@@ -248,12 +271,17 @@ def segment_check(node: Any) -> SegmentCheck | None:
 
 
 def segment_ok(
-    check: SegmentCheck | None, elements: list[str], component: str, split: bool
+    check: SegmentCheck | None,
+    text: str,
+    elements: list[str],
+    component: str,
+    split: bool,
+    delimiters: str,
 ) -> bool:
     """True when the segment is certainly free of errors; False: ask pyx12."""
     if check is None:
         return False
     try:
-        return check.ok(elements, component, split)
+        return check.ok(text, elements, component, split, delimiters)
     except Exception:  # pyx12 would fail on this segment: let it, so that it fails its way
         return False

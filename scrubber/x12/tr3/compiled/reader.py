@@ -20,20 +20,22 @@ ErrTuple = tuple[str, str, str, str | None, int | None]
 
 _SEG_ID = re.compile("^[A-Z][A-Z0-9]{1,2}$", re.S)  # pyx12.segment.rec_seg_id
 _ENVELOPE = frozenset(("ISA", "IEA", "GS", "GE", "ST", "SE"))
+_VALID_IDS: dict[str, bool] = {}  # segment id -> pyx12's Segment.is_seg_id_valid
 
 
 class Line:
     """One line as pyx12's Segment would hold it: the id and the raw element strings (ISA
     elements are never split into components, as in pyx12)."""
 
-    __slots__ = ("seg_id", "elements", "component", "text")
+    __slots__ = ("seg_id", "elements", "component", "text", "separators")
 
     def __init__(self, text: str, element: str, component: str) -> None:
         self.text = text
         parts = text.split(element)  # text is never empty: pyx12's raw reader stops there
         self.seg_id: str = parts[0]
         self.elements: list[str] = parts[1:]
-        self.component = element if self.seg_id == "ISA" else component
+        self.component = element if parts[0] == "ISA" else component
+        self.separators = element + component
 
     def value(self, index: int) -> str | None:
         """pyx12's Segment.get_value of element `index` (1-based): None when absent, trailing
@@ -43,8 +45,9 @@ class Line:
         return self.elements[index - 1].rstrip(self.component)
 
     def is_empty(self) -> bool:
-        component = self.component
-        return all(not raw.replace(component, "") for raw in self.elements)
+        """No element holds anything but component separators (the ISA's none)."""
+        rest = self.text[len(self.seg_id) + 1 :]
+        return not rest.strip(self.separators)
 
     def formatted(self, segment: str, element: str) -> str:
         """pyx12's str(Segment) (only in messages that are cleaned before anyone sees them)."""
@@ -108,7 +111,12 @@ class Reader:
             message = f'Segment "{seg.formatted(self.seg_term, self.ele_term)}" is empty'
             self._seg("8", message, self.cur_line + 1)
         seg_id = seg.seg_id
-        if not seg_id or not 2 <= len(seg_id) <= 3 or not _SEG_ID.search(seg_id):
+        valid = _VALID_IDS.get(seg_id)
+        if valid is None:
+            valid = bool(seg_id) and 2 <= len(seg_id) <= 3 and _SEG_ID.search(seg_id) is not None
+            if len(_VALID_IDS) < 4096:
+                _VALID_IDS[seg_id] = valid
+        if not valid:
             self._seg("1", f'Segment identifier "{seg_id}" is invalid', self.cur_line + 1)
         if seg_id == "ISA":
             if len(seg.elements) != 16:

@@ -32,6 +32,14 @@ _loops: dict[int, str | None] = {}  # id(node) -> its loop id (maps live as long
 _qualifiers: dict[tuple[int, str], tuple[int, ...]] = {}  # (id(map), segment id) -> positions
 
 
+_OPENERS = frozenset(("ISA", "GS", "ST"))
+_CLOSERS = frozenset(("SE", "GE", "IEA"))
+
+
+def _at(elements: list[str], position: int) -> str | None:
+    return elements[position - 1] if position <= len(elements) else None
+
+
 def _loop(node: Any) -> str | None:
     key = id(node)
     if key not in _loops:
@@ -48,8 +56,18 @@ def _root(node: Any) -> Any:
 _roots: dict[int, Any] = {}
 
 
+_positions_of: dict[tuple[int, str], tuple[int, ...]] = {}  # (id(node), segment id) -> positions
+
+
 def _positions(node: Any, seg_id: str) -> tuple[int, ...]:
     """The elements pyx12's is_match reads for this segment id in the map of `node`."""
+    found = _positions_of.get((id(node), seg_id))
+    if found is None:
+        found = _positions_of[(id(node), seg_id)] = _map_positions(node, seg_id)
+    return found
+
+
+def _map_positions(node: Any, seg_id: str) -> tuple[int, ...]:
     root = _roots.get(id(node))
     if root is None:
         root = _roots[id(node)] = _root(node)
@@ -155,14 +173,14 @@ class CompiledRun(_Run):
                     if walk:
                         node = control_map.getnodebypath("/ISA_LOOP/GS_LOOP/GE")
             elif walk:
-                key = (
-                    id(node),
-                    seg_id,
-                    *(
-                        line.elements[p - 1] if p <= len(line.elements) else None
-                        for p in _positions(node, seg_id)
-                    ),
-                )
+                elements = line.elements
+                positions = _positions(node, seg_id)
+                if not positions:
+                    key: tuple[Any, ...] = (id(node), seg_id)
+                elif positions == (1,):
+                    key = (id(node), seg_id, elements[0] if elements else None)
+                else:
+                    key = (id(node), seg_id, *(_at(elements, p) for p in positions))
                 found_node, walked = walker.walk(
                     node,
                     key,
@@ -185,8 +203,13 @@ class CompiledRun(_Run):
                             message=message,
                         )
                     )
-            self._track_envelope(seg_id, tag)
-            flagged = self._reader_errors(src.pop_errors(), tag, seg_id, node, skipping=in_skipped)
+            if seg_id in _OPENERS:
+                self._track_envelope(seg_id, tag)
+            flagged = False
+            if src.err_list or seg_id in _CLOSERS:  # (the closers also update self.open)
+                flagged = self._reader_errors(
+                    src.pop_errors(), tag, seg_id, node, skipping=in_skipped
+                )
             if walk and not in_skipped:
                 if self.record_loops and (flagged or seg_id in ("HL", "LX")):
                     self.loops[tag] = _loop(node)
@@ -200,7 +223,8 @@ class CompiledRun(_Run):
         self, node: Any, line: Line, tag: int, seg_term: str, ele_term: str, subele_term: str
     ) -> None:
         split = line.seg_id != "ISA"
-        if segment_ok(segment_check(node), line.elements, line.component, split):
+        check = segment_check(node)
+        if segment_ok(check, line.text, line.elements, line.component, split, line.separators):
             return
         seg = pyx12.segment.Segment(line.text, seg_term, ele_term, subele_term)
         self._content_errors(node, seg, tag, line.seg_id)

@@ -117,7 +117,7 @@ class _TraceCounter(NodeCounter):
 class _Step:
     """One transition: guards on the counts before it, its counter changes, its outcomes."""
 
-    __slots__ = ("guards", "mutations", "outcomes")
+    __slots__ = ("guards", "mutations", "outcomes", "present", "flips", "others")
 
     def __init__(
         self,
@@ -126,8 +126,36 @@ class _Step:
     ) -> None:
         self.guards = guards
         self.mutations = mutations
+        # Most guards ask whether a count is still zero ("count < 1", "count >= 1"): a count is
+        # never below 1 once kept, so they ask whether the path is in the counts at all.
+        presence = [(k, c is operator.lt) for k, c, t in guards if _is_presence(c, t)]
+        self.present = tuple(k for k, _ in presence)
+        self.flips = tuple(flip for _, flip in presence)
+        self.others = tuple(g for g in guards if not _is_presence(g[1], g[2]))
         # guard results -> (node reached or None, walk errors), or None: simulate every time
-        self.outcomes: dict[tuple[bool, ...], tuple[Any, tuple[WalkError, ...]] | None] = {}
+        self.outcomes: dict[Any, tuple[Any, tuple[WalkError, ...]] | None] = {}
+
+    def results(self, counts: dict[str, int]) -> tuple[Any, ...]:
+        """The guards' outcome on the counts: presences, then the other comparisons."""
+        get = counts.get
+        return (
+            tuple(map(counts.__contains__, self.present)),
+            tuple([compare(get(k, 0), bound) for k, compare, bound in self.others]),
+        )
+
+    def as_results(self, seen: tuple[bool, ...]) -> tuple[Any, ...]:
+        """The outcome of results() from the guard results a simulation saw, in guard order."""
+        present, others = [], []
+        for (_, compare, bound), result in zip(self.guards, seen, strict=True):
+            if _is_presence(compare, bound):
+                present.append(result != (compare is operator.lt))
+            else:
+                others.append(result)
+        return (tuple(present), tuple(others))
+
+
+def _is_presence(compare: Callable[[int, int], bool], bound: int) -> bool:
+    return bound == 1 and (compare is operator.lt or compare is operator.ge)
 
 
 def _compile(
@@ -206,8 +234,7 @@ class Transitions:
         step = self._steps.get(key)
         if step is not None:
             get = counts.get
-            results = tuple(compare(get(k, 0), bound) for k, compare, bound in step.guards)
-            outcome = step.outcomes.get(results, False)
+            outcome = step.outcomes.get(step.results(counts), False)
             if outcome:
                 for code, k in step.mutations:
                     if code == _INC:
@@ -244,7 +271,7 @@ class Transitions:
                 self._steps.clear()
             step = self._steps[key] = _Step(guards, mutations)
         counted = any(err[2] in _COUNTED for err in errors)
-        step.outcomes[results] = None if counted else (found, errors)
+        step.outcomes[step.as_results(results)] = None if counted else (found, errors)
         return found, errors
 
 
