@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from typing import Any
 
 from scrubber.x12.tokens import Delimiters
@@ -83,7 +84,12 @@ def parse_decimal(value: str) -> Decimal | None:
 
 
 def parse_d8(value: str) -> date | None:
-    value = value.strip()
+    """CCYYMMDD -> date; None when it is not one. A file repeats a few dates many times."""
+    return _parse_d8(value.strip())
+
+
+@lru_cache(maxsize=4096)
+def _parse_d8(value: str) -> date | None:
     if len(value) != 8 or not value.isdigit():
         return None
     try:
@@ -153,13 +159,24 @@ class Patient:
     hl_id: str = ""
 
 
+_UNSET: Any = object()  # a cached fact not derived yet (None is a fact: no such segment)
+
+
 @dataclass(slots=True)
 class ServiceLine:
+    """A 2400 loop. Its facts are derived once: a fix replaces the claim's lines (Claim.replace)."""
+
     segments: list[Segment]  # LX first
+    _sv1: Any = _UNSET
+    _date_segment: Any = _UNSET
+    _pointers: list[str] | None = None
+    _date: Any = _UNSET  # the line's date of service within its claim (Claim.line_date)
 
     @property
     def sv1(self) -> Segment | None:
-        return _first(self.segments, "SV1")
+        if self._sv1 is _UNSET:
+            self._sv1 = _first(self.segments, "SV1")
+        return self._sv1
 
     @property
     def procedure(self) -> str:
@@ -186,17 +203,23 @@ class ServiceLine:
     @property
     def pointers(self) -> list[str]:
         """SV107 components as written (strings, so that bad values can be reported)."""
-        sv1 = self.sv1
-        if sv1 is None or not sv1.get(7):
-            return []
-        return sv1.components(7)
+        if self._pointers is None:
+            sv1 = self.sv1
+            self._pointers = [] if sv1 is None or not sv1.get(7) else sv1.components(7)
+        return self._pointers
+
+    @property
+    def pointed_positions(self) -> list[int]:
+        """The diagnosis positions SV107 names, as numbers (values that are not are left out)."""
+        return [int(p) for p in (q.strip() for q in self.pointers) if p.isdigit()]
 
     @property
     def service_date_segment(self) -> Segment | None:
-        for segment in self.segments:
-            if segment.id == "DTP" and segment.get(1) == "472":
-                return segment
-        return None
+        if self._date_segment is _UNSET:
+            self._date_segment = next(
+                (s for s in self.segments if s.id == "DTP" and s.get(1) == "472"), None
+            )
+        return self._date_segment
 
 
 @dataclass(slots=True)
@@ -206,6 +229,10 @@ class Diagnosis:
     code: str  # as written
     segment: Segment
     element: int  # HIxx element index in that segment
+    normalized: str = field(init=False)  # the code as sent: no spaces, no point, upper case
+
+    def __post_init__(self) -> None:
+        self.normalized = "".join(self.code.split()).replace(".", "").upper()
 
     @property
     def location(self) -> str:
@@ -245,6 +272,8 @@ class Claim:
     # derived views, rebuilt after a fix replaces a segment (checks ask for them many times)
     _lines: list[ServiceLine] | None = None
     _diagnoses: list[Diagnosis] | None = None
+    _claim_date: Any = _UNSET  # the claim-level DTP*472's date
+    _diagnosis_dates: dict[int, list[date]] | None = None  # pointed lines' dates by position
 
     @property
     def clm(self) -> Segment:
@@ -310,8 +339,11 @@ class Claim:
         return found
 
     def line_date(self, line: ServiceLine) -> date | None:
-        dtp = line.service_date_segment or self._claim_date_segment()
-        return service_date_of(dtp) if dtp else None
+        """A line's date of service: its own DTP*472, else the claim's."""
+        if line._date is _UNSET:
+            dtp = line.service_date_segment
+            line._date = service_date_of(dtp) if dtp else self._claim_level_date()
+        return line._date
 
     def _claim_date_segment(self) -> Segment | None:
         for segment in self.claim_segments:
@@ -319,12 +351,36 @@ class Claim:
                 return segment
         return None
 
+    def _claim_level_date(self) -> date | None:
+        if self._claim_date is _UNSET:
+            dtp = self._claim_date_segment()
+            self._claim_date = service_date_of(dtp) if dtp else None
+        return self._claim_date
+
+    def diagnosis_date(self, position: int) -> date | None:
+        """The date the diagnosis at a position is judged on: the earliest date of service of
+        the lines that point to it, else the claim's earliest date of service."""
+        return self.diagnosis_dates(position)[0]
+
+    def diagnosis_dates(self, position: int) -> list[date | None]:
+        """Every date the diagnosis at a position is judged on: the dates of service of the
+        lines that point to it (earliest first), else the claim's earliest date of service."""
+        if self._diagnosis_dates is None:
+            days: dict[int, set[date]] = {}
+            for line in self.lines:
+                day = self.line_date(line)
+                if day is not None:
+                    for named in line.pointed_positions:
+                        days.setdefault(named, set()).add(day)
+            self._diagnosis_dates = {n: sorted(found) for n, found in days.items()}
+        found: list[date | None] = list(self._diagnosis_dates.get(position, ()))
+        return found or [self.earliest_service_date]
+
     @property
     def earliest_service_date(self) -> date | None:
         dates = [d for d in (self.line_date(line) for line in self.lines) if d is not None]
         if not dates:
-            dtp = self._claim_date_segment()
-            return service_date_of(dtp) if dtp else None
+            return self._claim_level_date()
         return min(dates)
 
     def replace(self, segment: Segment) -> None:
@@ -334,6 +390,8 @@ class Claim:
                 self.segments[index] = segment
                 self._lines = None
                 self._diagnoses = None
+                self._claim_date = _UNSET
+                self._diagnosis_dates = None
                 return
         raise KeyError(segment.number)
 

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from functools import cache
+from functools import cache, lru_cache
 
 from scrubber.model import Claim, Diagnosis, ServiceLine
 
 ICD10_QUALIFIERS = frozenset({"ABK", "ABF"})
 
 
+@lru_cache(maxsize=8192)
 def normalize_code(code: str) -> str:
     """M62.830 / m62830 / ' M62830' -> M62830 (how codes are sent: no decimal point)."""
     return "".join(code.split()).replace(".", "").upper()
@@ -43,11 +44,7 @@ def icd10_codes(claim: Claim) -> list[Diagnosis]:
 def pointed_diagnoses(claim: Claim, line: ServiceLine) -> list[Diagnosis]:
     """The diagnoses a line's SV107 names (pointers that name nothing are left out)."""
     by_position = {d.position: d for d in claim.diagnoses}
-    found = []
-    for pointer in line.pointers:
-        if pointer.strip().isdigit() and int(pointer) in by_position:
-            found.append(by_position[int(pointer)])
-    return found
+    return [by_position[n] for n in line.pointed_positions if n in by_position]
 
 
 def expand_codes(items: Sequence[str]) -> frozenset[str]:

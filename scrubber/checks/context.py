@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from scrubber.checks.common import dotted, icd10_codes, in_ranges, normalize_code
+from scrubber.checks.common import dotted, icd10_codes, in_ranges
 from scrubber.checks.registry import CheckContext, claim_check, settles
 from scrubber.checks.therapy_list import pointed_codes, therapy_line
 from scrubber.findings import Finding, Fix
@@ -17,7 +17,7 @@ def settled_regions(claim: Claim, params: Mapping[str, Any]) -> dict[str, tuple[
     {category: (fitting code, region)}. Codes of two regions that want different codes settle
     nothing (the coder decides; DX002 lists every choice)."""
     found: dict[str, tuple[str, str]] = {}
-    codes = [normalize_code(d.code) for d in icd10_codes(claim)]
+    codes = [d.normalized for d in icd10_codes(claim)]
     for rule in params.get("refine", []):
         category = rule["code"]
         if category not in codes:
@@ -44,7 +44,7 @@ def refinement(claim: Claim, params: dict[str, Any]) -> dict[str, str]:
 def spasm_category_by_region(claim: Claim, ctx: CheckContext) -> Iterator[Finding]:
     settled = settled_regions(claim, ctx.params)
     for diagnosis in icd10_codes(claim):
-        code = normalize_code(diagnosis.code)
+        code = diagnosis.normalized
         if code not in settled:
             continue
         target, region = settled[code]
@@ -72,7 +72,7 @@ def spasm_category_by_region(claim: Claim, ctx: CheckContext) -> Iterator[Findin
 @claim_check("CTX001")
 def back_spasm_without_context(claim: Claim, ctx: CheckContext) -> Iterator[Finding]:
     spasm = ctx.params["spasm_code"]
-    codes = [normalize_code(d.code) for d in icd10_codes(claim)]
+    codes = [d.normalized for d in icd10_codes(claim)]
     if spasm not in codes or any(in_ranges(c, ctx.params["context"]) for c in codes):
         return
     for line in claim.lines:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import date
 
-from scrubber.checks.common import dotted, icd10_codes, normalize_code
+from scrubber.checks.common import dotted, icd10_codes
 from scrubber.checks.registry import CheckContext, claim_check, diagnosis_date
 from scrubber.codesets.icd10cm import Icd10cm
 from scrubber.findings import Finding, Fix
@@ -34,7 +34,7 @@ def _near_miss(codes: Icd10cm, code: str) -> tuple[str, list[str]]:
 @claim_check("DX001")
 def unknown_diagnosis_code(claim: Claim, ctx: CheckContext) -> Iterator[Finding]:
     for diagnosis in icd10_codes(claim):
-        code = normalize_code(diagnosis.code)
+        code = diagnosis.normalized
         for day, codes in ctx.codes_on_each(claim, diagnosis):
             if not codes.exists(code):
                 key, choices = _near_miss(codes, code)
@@ -59,7 +59,7 @@ def unknown_diagnosis_code(claim: Claim, ctx: CheckContext) -> Iterator[Finding]
 def non_billable_diagnosis(claim: Claim, ctx: CheckContext) -> Iterator[Finding]:
     refined = ctx.refined_codes(claim)
     for diagnosis in icd10_codes(claim):
-        code = normalize_code(diagnosis.code)
+        code = diagnosis.normalized
         judged = ctx.codes_on_each(claim, diagnosis)
         # the release of the first date that finds the code non-billable (each line's date)
         codes = next(
@@ -91,7 +91,7 @@ def diagnosis_code_format(claim: Claim, ctx: CheckContext) -> Iterator[Finding]:
     elements = list(hi.elements)
     bad = []
     for diagnosis in claim.diagnoses:
-        clean = normalize_code(diagnosis.code)
+        clean = diagnosis.normalized
         if clean != diagnosis.code:
             bad.append(diagnosis.code)
             parts = hi.components(diagnosis.element)
@@ -116,7 +116,7 @@ def diagnosis_code_repeated(claim: Claim, ctx: CheckContext) -> Iterator[Finding
     remap: dict[int, int] = {}
     kept = []
     for diagnosis in diagnoses:
-        code = normalize_code(diagnosis.code)
+        code = diagnosis.normalized
         if code and code in first_position:  # an empty code is a TR3 error, not a repeat
             remap[diagnosis.position] = remap[first_position[code]]
         else:
@@ -162,7 +162,7 @@ def diagnosis_qualifier(claim: Claim, ctx: CheckContext) -> Iterator[Finding]:
     icd9 = [
         d
         for d in wrong
-        if d.qualifier in ("BK", "BF") and not ctx.codes_on(claim, d).exists(normalize_code(d.code))
+        if d.qualifier in ("BK", "BF") and not ctx.codes_on(claim, d).exists(d.normalized)
     ]
     if icd9:
         yield Finding(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from scrubber.checks.common import dotted, icd10_codes, in_ranges, normalize_code
+from scrubber.checks.common import dotted, icd10_codes, in_ranges
 from scrubber.checks.registry import CheckContext, claim_check
 from scrubber.checks.therapy_list import pointed_codes, therapy_line
 from scrubber.findings import Finding
@@ -28,7 +28,7 @@ def sex_conflict(claim: Claim, ctx: CheckContext) -> Iterator[Finding]:
     if other is None:
         return  # unknown or not sent: nothing to compare
     for diagnosis in icd10_codes(claim):
-        code = normalize_code(diagnosis.code)
+        code = diagnosis.normalized
         for block in blocks:
             if block["sex"] == other and in_ranges(code, block["codes"]):
                 yield Finding(

@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterator
 from datetime import date
 
-from scrubber.checks.common import dotted, icd10_codes, in_ranges, normalize_code
+from scrubber.checks.common import dotted, icd10_codes, in_ranges
 from scrubber.checks.registry import CheckContext, claim_check
 from scrubber.codesets.icd10cm import Icd10cm, excludes1_conflict
 from scrubber.findings import Finding
@@ -32,12 +32,12 @@ def excludes1_pair(claim: Claim, ctx: CheckContext) -> Iterator[Finding]:
     known: list[tuple[Diagnosis, Icd10cm]] = []
     for diagnosis in icd10_codes(claim):
         codes = ctx.codes_on(claim, diagnosis)
-        if codes.exists(normalize_code(diagnosis.code)):
+        if codes.exists(diagnosis.normalized):
             known.append((diagnosis, codes))
     for index, (later, codes) in enumerate(known):
-        b = normalize_code(later.code)
+        b = later.normalized
         for earlier, _codes in known[:index]:
-            a = normalize_code(earlier.code)
+            a = earlier.normalized
             if a == b:
                 continue  # DX004
             rule = excludes1_conflict(codes, a, b)
@@ -71,7 +71,7 @@ def manifestation_first(claim: Claim, ctx: CheckContext) -> Iterator[Finding]:
     if principal is None:
         return
     codes = ctx.codes_on(claim, principal)
-    code = normalize_code(principal.code)
+    code = principal.normalized
     if codes.is_manifestation(code):
         yield Finding(
             ctx.message(code=dotted(code), title=codes.title(code) or ""),
@@ -107,7 +107,7 @@ def icd10_before_start(claim: Claim, ctx: CheckContext) -> Iterator[Finding]:
 def unspecified_with_specific_siblings(claim: Claim, ctx: CheckContext) -> Iterator[Finding]:
     limit = int(ctx.params.get("max_suggestions", 12))
     for diagnosis in icd10_codes(claim):
-        code = normalize_code(diagnosis.code)
+        code = diagnosis.normalized
         codes = ctx.codes_on(claim, diagnosis)
         if not (codes.is_billable(code) and codes.is_unspecified(code)):
             continue

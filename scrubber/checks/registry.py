@@ -40,6 +40,8 @@ class RunContext:
     releases_used: dict[CodeSetRelease, None] = field(default_factory=dict)
     #: The shared code lists of edits/lists/ as the profile leaves them (by name).
     lists: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: release_for by date of service: a file holds a few dates, asked about many times
+    _by_day: dict[date | None, tuple[Icd10cm, bool]] = field(default_factory=dict)
 
     def refined_codes(self, claim: Claim, edit_id: str) -> dict[str, str]:
         """Codes of this claim that active refinements of ``edit_id`` settle ({code: the code
@@ -66,11 +68,15 @@ class RunContext:
     def release_for(self, day: date | None) -> tuple[Icd10cm, bool]:
         """The release in force on a date of service and True, else the nearest release and
         False (DX010). No date: the default release, counted as covering."""
+        known = self._by_day.get(day)
+        if known is not None:
+            return known
         if day is None:
             index, covered = self.codes, True
         else:
             index, covered = self.content.icd10cm_for(day)
         self.releases_used[index.release] = None
+        self._by_day[day] = (index, covered)
         return index, covered
 
     def codes_for(self, day: date | None) -> Icd10cm:
@@ -85,30 +91,14 @@ class RunContext:
 
 def diagnosis_date(claim: Claim, diagnosis: Diagnosis) -> date | None:
     """The date a diagnosis is judged on: the earliest date of service of the lines that point
-    to it, else the claim's earliest date of service."""
-    earliest: date | None = None
-    for line in claim.lines:
-        named = (p.strip() for p in line.pointers)
-        if not any(p.isdigit() and int(p) == diagnosis.position for p in named):
-            continue
-        day = claim.line_date(line)
-        if day is not None and (earliest is None or day < earliest):
-            earliest = day
-    return earliest if earliest is not None else claim.earliest_service_date
+    to it, else the claim's earliest date of service (derived once per claim)."""
+    return claim.diagnosis_date(diagnosis.position)
 
 
 def diagnosis_dates(claim: Claim, diagnosis: Diagnosis) -> list[date | None]:
     """Every date a diagnosis is judged on: the dates of service of the lines that point to it
-    (earliest first), else the claim's earliest date of service."""
-    days: set[date] = set()
-    for line in claim.lines:
-        named = (p.strip() for p in line.pointers)
-        if any(p.isdigit() and int(p) == diagnosis.position for p in named):
-            day = claim.line_date(line)
-            if day is not None:
-                days.add(day)
-    found: list[date | None] = list(sorted(days))
-    return found or [claim.earliest_service_date]
+    (earliest first), else the claim's earliest date of service (derived once per claim)."""
+    return claim.diagnosis_dates(diagnosis.position)
 
 
 @dataclass(slots=True)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from scrubber.checks.common import expand_codes, in_ranges, normalize_code, pointed_diagnoses
+from scrubber.checks.common import expand_codes, in_ranges, pointed_diagnoses
 from scrubber.checks.dates import in_force
 from scrubber.checks.registry import CheckContext
 from scrubber.model import Claim, Diagnosis, ServiceLine
@@ -112,4 +112,4 @@ def label_of(ctx: CheckContext, key: str, code: str) -> str:
 
 def pointed_codes(claim: Claim, line: ServiceLine) -> list[tuple[Diagnosis, str]]:
     """The line's pointed diagnoses with their normalised codes (empty codes left out)."""
-    return [(d, normalize_code(d.code)) for d in pointed_diagnoses(claim, line) if d.code.strip()]
+    return [(d, d.normalized) for d in pointed_diagnoses(claim, line) if d.code.strip()]
