@@ -461,9 +461,7 @@ class FileRun:
         return outputs
 
     def _explanations(self, report: dict[str, Any]) -> dict[str, dict[str, str]]:
-        seen = {f["edit"] for f in report["findings"]}
-        for entry in self.spool:
-            seen.update(f["edit"] for f in entry["findings"])
+        seen = {f["edit"] for f in report["findings"]} | self.spool.edits
         return {
             e: self.engine.spec(e).explanation() for e in sorted(seen) if e in self.engine.edits
         }

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -68,10 +68,22 @@ def _plural(n: int, word: str, plural: str | None = None) -> str:
     return word if n == 1 else (plural or word + "s")
 
 
+_ISO_OR_D8 = re.compile(r"(\d{4})-?(\d\d)-?(\d\d)")
+
+
 def format_date(value: object) -> str:
     """'2026-04-10' or '20260410' -> '04/10/2026'; anything else (a masked '1970') as given."""
     text = _text(value).strip()
-    for fmt in ("%Y-%m-%d", "%Y%m%d"):
+    found = _ISO_OR_D8.fullmatch(text)
+    if found is not None and (len(text) == 8 or text[4] == text[7] == "-"):
+        try:
+            d = date(int(found[1]), int(found[2]), int(found[3]))
+        except ValueError:
+            return text
+        return f"{d.month:02d}/{d.day:02d}/{d.year:04d}"
+    if not 6 <= len(text) <= 10:  # too short or long for either format
+        return text
+    for fmt in ("%Y-%m-%d", "%Y%m%d"):  # the rare forms strptime also takes, such as 2026-4-1
         try:
             d = datetime.strptime(text, fmt).date()
         except ValueError:

@@ -13,9 +13,9 @@ def write_json(out: TextIO, report: dict[str, Any], claims: ClaimSpool) -> None:
     head = json.dumps({**report, "claims": []}, indent=2, ensure_ascii=False)
     before, _, after = head.rpartition('"claims": []')
     out.write(before + '"claims": [')
-    for index, entry in enumerate(claims):
+    for index, entry in enumerate(claims.encoded()):  # encoded once, when spooled
         out.write(",\n    " if index else "\n    ")
-        out.write(json.dumps(entry, ensure_ascii=False))
+        out.write(entry)
     out.write("\n  ]" if len(claims) else "]")
     out.write(after)
     out.write("\n")
