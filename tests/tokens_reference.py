@@ -1,0 +1,179 @@
+"""The cursor tokenizer scrub837 used before the regular-expression fast path (scrubber/x12/
+tokens.py as of commit 26e4619), kept unchanged as the reference the fast tokenizer must agree
+with, segment for segment (tests/test_tokens_reference.py)."""
+
+from __future__ import annotations
+
+import codecs
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import BinaryIO
+
+ISA_LENGTH = 106
+CHUNK = 1 << 16
+WHITESPACE = " \t\r\n"
+BOM = "\ufeff"
+
+
+class NotX12Error(Exception):
+    """The bytes are not an X12 interchange (no ISA, or an ISA that is not 106 characters)."""
+
+    def __init__(self, message: str, segment_number: int = 0) -> None:
+        super().__init__(message)
+        self.segment_number = segment_number
+
+
+@dataclass(frozen=True, slots=True)
+class Delimiters:
+    element: str
+    component: str
+    repetition: str
+    segment: str
+
+    @classmethod
+    def from_isa(cls, isa: str) -> Delimiters:
+        """Delimiters of an interchange from its 106-character ISA (terminator included)."""
+        return cls(element=isa[3], component=isa[104], repetition=isa[82], segment=isa[105])
+
+
+@dataclass(slots=True)
+class RawSegment:
+    """One segment as it stands in the file."""
+
+    text: str  # without terminator
+    suffix: str  # the terminator and any whitespace after it, exactly as read
+    number: int  # 1-based position in the file, ISA of the first interchange = 1
+    delimiters: Delimiters
+
+
+@dataclass(slots=True)
+class ReadNotes:
+    """Things about the bytes worth telling the user, none of them an error."""
+
+    bom: bool = False
+    leading_whitespace: bool = False
+    line_breaks: str = ""  # "CRLF", "LF", "CR" or "" after terminators
+
+
+def _decode_chunks(stream: BinaryIO) -> Iterator[str]:
+    # surrogateescape keeps undecodable bytes so that they are written back unchanged
+    decoder = codecs.getincrementaldecoder("utf-8")(errors="surrogateescape")
+    while True:
+        block = stream.read(CHUNK)
+        if not block:
+            tail = decoder.decode(b"", final=True)
+            if tail:
+                yield tail
+            return
+        text = decoder.decode(block)
+        if text:
+            yield text
+
+
+class _Cursor:
+    """A read position over decoded text that pulls more chunks on demand."""
+
+    def __init__(self, stream: BinaryIO) -> None:
+        self._chunks = _decode_chunks(stream)
+        self.text = ""
+        self.pos = 0
+        self.eof = False
+
+    def _pull(self) -> bool:
+        more = next(self._chunks, None)
+        if more is None:
+            self.eof = True
+            return False
+        self.text = self.text[self.pos :] + more
+        self.pos = 0
+        return True
+
+    def available(self, count: int) -> int:
+        """Make up to `count` characters available after pos; return how many are."""
+        while len(self.text) - self.pos < count and not self.eof:
+            self._pull()
+        return min(count, len(self.text) - self.pos)
+
+    def find(self, char: str) -> int:
+        """Offset of the next `char` from pos, or -1 at end of input."""
+        searched = 0
+        while True:
+            index = self.text.find(char, self.pos + searched)
+            if index >= 0:
+                return index - self.pos
+            searched = len(self.text) - self.pos
+            if not self._pull():
+                return -1
+
+    def skip_whitespace(self, offset: int = 0) -> int:
+        """Offset of the first non-whitespace character at or after pos+offset (or the end)."""
+        while True:
+            i = self.pos + offset
+            n = len(self.text)
+            while i < n and self.text[i] in WHITESPACE:
+                i += 1
+            offset = i - self.pos
+            if i < n or not self._pull():
+                return offset
+
+
+def iter_segments(stream: BinaryIO, notes: ReadNotes | None = None) -> Iterator[RawSegment]:
+    """Yield every segment of a stream of one or more interchanges, in order.
+
+    Raises NotX12Error when the stream does not start with a readable ISA.
+    """
+    notes = notes if notes is not None else ReadNotes()
+    cur = _Cursor(stream)
+    if cur.available(1) and cur.text.startswith(BOM):
+        notes.bom = True
+        cur.pos += 1
+    lead = cur.skip_whitespace()
+    if lead:
+        notes.leading_whitespace = True
+        cur.pos += lead
+    if not cur.available(1):
+        raise NotX12Error("the file is empty", 0)
+    number = 0
+    delimiters: Delimiters | None = None
+    while cur.available(1):
+        if cur.available(ISA_LENGTH) >= 3 and cur.text.startswith("ISA", cur.pos):
+            isa = cur.text[cur.pos : cur.pos + ISA_LENGTH]
+            if len(isa) < ISA_LENGTH or isa[3] != isa[6] or isa[3] != isa[103]:
+                raise NotX12Error(
+                    "the ISA segment is not the fixed 106 characters the X12 standard requires",
+                    number + 1,
+                )
+            delimiters = Delimiters.from_isa(isa)
+            if delimiters.segment.isalnum() or delimiters.element.isalnum():
+                raise NotX12Error("the ISA segment's delimiters are letters or digits", number + 1)
+        elif delimiters is None:
+            raise NotX12Error("the file does not start with an ISA segment", 1)
+        end = cur.find(delimiters.segment)
+        if end != ISA_LENGTH - 1 and cur.text.startswith("ISA", cur.pos):
+            # a terminator inside the fixed-length ISA: its fields cannot be trusted
+            raise NotX12Error(
+                "the ISA segment is not the fixed 106 characters the X12 standard requires",
+                number + 1,
+            )
+        if end < 0:  # last segment without a terminator
+            end = len(cur.text) - cur.pos
+            stop = end
+        else:
+            stop = cur.skip_whitespace(end + 1)
+        text = cur.text[cur.pos : cur.pos + end]
+        suffix = cur.text[cur.pos + end : cur.pos + stop]
+        number += 1
+        if number == 1 and len(suffix) > 1:
+            notes.line_breaks = _describe_breaks(suffix[1:])
+        cur.pos += stop
+        yield RawSegment(text=text, suffix=suffix, number=number, delimiters=delimiters)
+
+
+def _describe_breaks(after: str) -> str:
+    if after.startswith("\r\n"):
+        return "CRLF"
+    if after.startswith("\n"):
+        return "LF"
+    if after.startswith("\r"):
+        return "CR"
+    return ""
