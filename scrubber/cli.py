@@ -168,6 +168,7 @@ def _register() -> None:
     """Commands that live in their own modules (partner mode, the drop-folder service)."""
     from scrubber.cli_content import content
     from scrubber.cli_desk import desk
+    from scrubber.cli_remit import denials_command, remit_command
     from scrubber.cli_resolve import resolve_command
     from scrubber.cli_validate import validate
     from scrubber.cli_watch import watch
@@ -177,6 +178,8 @@ def _register() -> None:
     main.add_command(resolve_command)
     main.add_command(content)
     main.add_command(desk)
+    main.add_command(remit_command)
+    main.add_command(denials_command)
 
 
 _register()

@@ -8,6 +8,7 @@ from scrubber.checks import (  # noqa: F401  (imported to register)
     diagnosis,
     diagnosis_patient,
     diagnosis_rules,
+    learned,
     pointers,
     procedures,
     providers,

@@ -96,6 +96,7 @@ CREATE TABLE IF NOT EXISTS remit_line (
     paid TEXT NOT NULL,
     units TEXT NOT NULL,
     submitted_procedure TEXT NOT NULL,  -- SVC06-2 when present, else SVC01-2
+    service_date TEXT,
     PRIMARY KEY (remittance_id, line)
 );
 CREATE TABLE IF NOT EXISTS adjustment (
