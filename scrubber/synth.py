@@ -449,9 +449,14 @@ def write_837(path: Path, n_claims: int, *, seed: int = 0, lines_per_claim: int 
     """
     synth = iter_synth_claims(n_claims, seed=seed, lines_per_claim=lines_per_claim)
     claims = (claim for claim, _ in synth)
+    write_segments(path, iter_segments(claims, claims_per_subscriber=3))
+
+
+def write_segments(path: Path, segments: Iterable[str]) -> None:
+    """Write segments to a file, each followed by "~" and a line break, a few thousand at a time."""
     with open(path, "w", encoding="ascii", newline="", buffering=1 << 20) as out:
         batch: list[str] = []
-        for segment in iter_segments(claims, claims_per_subscriber=3):
+        for segment in segments:
             batch.append(segment)
             if len(batch) >= 4096:
                 out.write("~\n".join(batch) + "~\n")
@@ -469,4 +474,5 @@ __all__ = [
     "iter_segments",
     "iter_synth_claims",
     "write_837",
+    "write_segments",
 ]

@@ -25,6 +25,7 @@ from scrubber.synth import (
     LineSpec,
     amount,
     iter_synth_claims,
+    write_segments,
 )
 
 VERSION = "005010X221A1"
@@ -235,15 +236,7 @@ def write_835(
         return (claim for claim, _ in synth)
 
     total = payment_total(claims(), denials=denials)
-    with open(path, "w", encoding="ascii", newline="", buffering=1 << 20) as out:
-        batch: list[str] = []
-        for segment in iter_segments(claims(), total, denials=denials):
-            batch.append(segment)
-            if len(batch) >= 4096:
-                out.write("~\n".join(batch) + "~\n")
-                batch.clear()
-        if batch:
-            out.write("~\n".join(batch) + "~\n")
+    write_segments(path, iter_segments(claims(), total, denials=denials))
 
 
 __all__ = ["Denial", "build_835", "claim_payments", "iter_segments", "payment_total", "write_835"]

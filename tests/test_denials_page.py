@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import stat
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,8 +14,8 @@ from click.testing import CliRunner
 
 from scrubber.cli import main
 from scrubber.synth835 import Denial
-from tests.browser import CHROMIUM_ARGS, find_chromium
 from tests.remit_helpers import claim, remit_claims, scrub_claims
+from tests.test_report_html import browser  # noqa: F401, F811  (the shared Chromium fixture)
 
 XSS = '<img src=x onerror=alert(1)>"'
 
@@ -61,24 +60,7 @@ def test_json_and_html_are_written_private(denials_folder: Path) -> None:
     )
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    executable = find_chromium()
-    if executable is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("chromium is not installed: the browser tests must run in CI")
-        pytest.skip("chromium is not installed")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        launched = pw.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        try:
-            yield launched
-        finally:
-            launched.close()
-
-
-def test_page_opens_in_chromium(browser: Any, denials_folder: Path) -> None:
+def test_page_opens_in_chromium(browser: Any, denials_folder: Path) -> None:  # noqa: F811
     context = browser.new_context(viewport={"width": 1200, "height": 900})
     page = context.new_page()
     requests: list[str] = []

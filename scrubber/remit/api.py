@@ -3,11 +3,11 @@ that were sent. A re-read of the same file (or of a payment already read) change
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
+from scrubber.api import sha256_of
 from scrubber.ledger.store import Ledger, default_ledger_path
 from scrubber.remit.model import ZERO, ClaimPayment, Payment
 from scrubber.remit.reader import PaymentEnd, PaymentStart, Problem, RemitReader
@@ -71,14 +71,6 @@ class RemitResult:
         )
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as stream:
-        for block in iter(lambda: stream.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def ledger_path(option: Path | bool) -> Path:
     return default_ledger_path() if option is True else Path(option)  # type: ignore[arg-type]
 
@@ -87,7 +79,7 @@ def remit(path: Path, options: RemitOptions | None = None) -> RemitResult:
     """Read one 835 file into the ledger and say what was in it."""
     options = options or RemitOptions()
     path = Path(path)
-    sha = _sha256(path)
+    sha = sha256_of(path)
     result = RemitResult(input=path, sha256=sha, status="read")
     if options.ledger is False:
         raise ValueError("remit needs a ledger to record into")

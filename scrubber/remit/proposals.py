@@ -189,20 +189,12 @@ class Proposer:
     def _proposal(
         self, kind: str, payer: str, procedure: str, detail: str, evidence: Evidence, family: Family
     ) -> Proposal | None:
-        name = self.names.get(payer, "")
+        """The rule's detail (diagnosis, modifier or unit limit) and the paid lines against it."""
+        fields: dict[str, Any]
         if kind == "procedure-diagnosis":
-            return Proposal(
-                rule_id(kind, payer, procedure, detail),
-                kind,
-                payer,
-                name,
-                procedure,
-                family,
-                evidence,
-                diagnosis=detail,
-                paid_against=self.paid_dx[(payer, procedure, detail)],
-            )
-        if kind == "modifier-required":
+            fields = {"diagnosis": detail}
+            against = self.paid_dx[(payer, procedure, detail)]
+        elif kind == "modifier-required":
             paid = self.paid_modifiers[(payer, procedure)]
             counts: Counter[str] = Counter()
             for modifiers, n in paid.items():
@@ -210,34 +202,27 @@ class Proposer:
                     counts[modifier] += n
             if not counts:
                 return None  # no paid line shows which modifier the payer wants
-            modifier = counts.most_common(1)[0][0]
-            against = sum(n for mods, n in paid.items() if modifier not in mods)
-            return Proposal(
-                rule_id(kind, payer, procedure, modifier),
-                kind,
-                payer,
-                name,
-                procedure,
-                family,
-                evidence,
-                modifier=modifier,
-                paid_against=against,
-            )
-        paid_units = self.paid_units[(payer, procedure)]
-        lowest_denied = min(evidence.units)
-        allowed = [u for u in paid_units if u < lowest_denied]
-        limit = int(max(allowed)) if allowed else int(lowest_denied) - 1
-        if limit < 1:
-            return None
-        against = sum(1 for u in paid_units if u > limit)
+            detail = counts.most_common(1)[0][0]
+            fields = {"modifier": detail}
+            against = sum(n for mods, n in paid.items() if detail not in mods)
+        else:
+            paid_units = self.paid_units[(payer, procedure)]
+            lowest_denied = min(evidence.units)
+            allowed = [u for u in paid_units if u < lowest_denied]
+            limit = int(max(allowed)) if allowed else int(lowest_denied) - 1
+            if limit < 1:
+                return None
+            detail = str(limit)
+            fields = {"max_units": limit}
+            against = sum(1 for u in paid_units if u > limit)
         return Proposal(
-            rule_id(kind, payer, procedure, str(limit)),
+            rule_id(kind, payer, procedure, detail),
             kind,
             payer,
-            name,
+            self.names.get(payer, ""),
             procedure,
             family,
             evidence,
-            max_units=limit,
             paid_against=against,
+            **fields,
         )
