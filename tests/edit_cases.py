@@ -121,12 +121,15 @@ def build(edit: str, data: dict[str, Any]) -> Case:
 
 
 def cases_of(edit: str, data: dict[str, Any]) -> list[Case]:
-    """An edit's [[cases]], then its example (fires) and use_instead (passes)."""
+    """An edit's [[cases]], then its example (fires) and use_instead (passes), under the
+    profile `example_profile` names when the edit needs one (RMT001's rules live in profiles)."""
     cases = [build(edit, case) for case in data.get("cases", [])]
+    profile = {"profile": data["example_profile"]} if "example_profile" in data else {}
     if data.get("example", "").strip():
-        cases.append(build(edit, {"name": "example", "fires": True, **fragment(data["example"])}))
+        fires = {"name": "example", "fires": True, **profile, **fragment(data["example"])}
+        cases.append(build(edit, fires))
     if data.get("use_instead", "").strip():
-        passes = {"name": "use_instead", "fires": False, **fragment(data["use_instead"])}
+        passes = {"name": "use_instead", "fires": False, **profile, **fragment(data["use_instead"])}
         cases.append(build(edit, passes))
     return cases
 

@@ -1,48 +1,19 @@
-"""RMT001, the rules learned from remittances: the cases of edits/RMT001.toml through the library
-API, and profiles that `denials --accept` writes."""
+"""Rules learned from remittances: proposals, the profiles `denials --accept` writes, and the reason
+families (RMT001's cases are in edits/RMT001.toml and run with the catalogue's)."""
 
 from __future__ import annotations
 
-import tomllib
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from scrubber.catalogue import CatalogueError, data_dir, load_profile
+from scrubber.catalogue import CatalogueError, load_profile
 from scrubber.remit.accept import accept
 from scrubber.remit.families import load_families
 from scrubber.remit.outcomes import DeniedLine, Outcome, Remit
 from scrubber.remit.proposals import Proposer
-from tests.helpers import scrub_text, wrap
-
-CASES = tomllib.loads((data_dir("edits") / "RMT001.toml").read_text())["cases"]
-
-
-@pytest.mark.parametrize("case", CASES, ids=[c["name"] for c in CASES])
-def test_rmt001_case(tmp_path: Path, case: dict[str, Any]) -> None:
-    text = wrap(
-        case["claim"], **({"subscriber": case["subscriber"]} if "subscriber" in case else {})
-    )
-    options: dict[str, Any] = {"ledger": False}
-    if "profile" in case:
-        options["profile"] = case["profile"]
-    result = scrub_text(tmp_path, text, **options)
-    import json
-
-    report = json.loads(Path(result.outputs["json"]).read_text())
-    (entry,) = report["claims"]
-    found = [f for f in entry["findings"] if f["edit"] == "RMT001"]
-    assert bool(found) == case["fires"], found
-    if case["fires"]:
-        location = found[0]["location"]
-        assert location["segment"] == case["segment"]
-        if "element" in case:
-            assert location["element"] == case["element"]
-        assert found[0]["message"].startswith("Learned from remittances")
-    if "disposition" in case:
-        assert entry["disposition"] == case["disposition"]
 
 
 def _proposal() -> Any:
