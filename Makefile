@@ -4,6 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 N ?= 5000
+REMIT_N ?= 20000 100000
 
 .PHONY: demo desk-demo desk-screenshots test test-deps lint bench samples docs clean install
 
@@ -59,6 +60,7 @@ bench: $(STAMP)
 	$(PY) bench/content.py
 	$(PY) bench/coding.py
 	$(PY) bench/desk_load.py --uploads 50 --clients 10
+	$(PY) bench/remit_bench.py $(REMIT_N)
 
 docs: $(STAMP)
 	$(PY) tools/gen_edit_docs.py

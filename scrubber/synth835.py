@@ -80,7 +80,7 @@ def _pay_line(claim: ClaimSpec, line: LineSpec, denials: Iterable[Denial], payer
 def _claim_segments(
     claim: ClaimSpec, lines: list[_LinePay], status: str, sign: int, payer_control: str
 ) -> Iterator[str]:
-    charge = sum((p.line.charge for p in lines), Decimal(0))
+    charge = claim.total_charge  # CLP03 echoes CLM02
     paid = sum((p.paid for p in lines), Decimal(0))
     if status != "22":
         status = "4" if paid == 0 else "1"
@@ -97,6 +97,9 @@ def _claim_segments(
         )
     )
     yield f"NM1*QC*1*{claim.patient_last}*{claim.patient_first}****MI*{claim.member_id}"
+    unbilled = charge - sum((p.line.charge for p in lines), Decimal(0))
+    if unbilled:  # CLM02 more than its lines: the difference is adjusted at claim level
+        yield f"CAS*CO*16*{amount(sign * unbilled)}"
     for pay in lines:
         line = pay.line
         composite = ":".join(("HC", line.procedure, *line.modifiers))

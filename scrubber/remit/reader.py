@@ -277,7 +277,8 @@ class RemitReader:
                 yield from self._flush(problems)
                 yield PaymentEnd(payment, plb)
                 payment, claim, service, plb = None, None, None, []
-            yield from self._flush(problems)
+            if problems:  # (rare) problems of this segment go out right after it
+                yield from self._flush(problems)
         self.segments = number
         if payment is not None:
             if not started:
