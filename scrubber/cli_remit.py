@@ -92,6 +92,11 @@ def remit_command(files: tuple[Path, ...], ledger: Path | None, no_validate: boo
     show_default=True,
     help="Denied lines a pattern needs before it is proposed as a rule.",
 )
+@click.option(
+    "--content",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Content store with the CARC/RARC lists (default: the user's store).",
+)
 @click.option("--accept", "accept_rule", metavar="RULE", help="Accept this proposed rule ...")
 @click.option(
     "--profile",
@@ -104,6 +109,7 @@ def denials_command(
     payer: str | None,
     out_dir: Path | None,
     min_denials: int,
+    content: Path | None,
     accept_rule: str | None,
     profile: Path | None,
 ) -> None:
@@ -125,7 +131,9 @@ def denials_command(
         raise click.UsageError(f"no claim ledger at {path}: scrub claims and read 835s first")
     day = since.date() if since else None
     with file_errors(path), Ledger(path) as opened:
-        report, proposals = analyse(opened.db, since=day, payer=payer, min_denials=min_denials)
+        report, proposals = analyse(
+            opened.db, since=day, payer=payer, min_denials=min_denials, content=content
+        )
     if accept_rule is not None and profile is not None:
         chosen = next((p for p in proposals if p.id == accept_rule), None)
         if chosen is None:

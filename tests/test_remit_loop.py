@@ -163,3 +163,41 @@ def test_units_and_modifier_rules_are_proposed(tmp_path: Path) -> None:
     assert by_kind["max-units"].evidence.denials == 4
     assert by_kind["modifier-required"].modifier == "GP"
     assert by_kind["modifier-required"].evidence.denials == 3
+
+
+def test_carc_and_rarc_texts_come_from_the_content_store(tmp_path: Path) -> None:
+    from datetime import date
+
+    from scrubber.content.store import ContentStore
+
+    ledger = tmp_path / "ledger.sqlite3"
+    claims = [claim(n, "M5459") for n in range(1, 4)]
+    scrub_claims(tmp_path, "a.837", claims, ledger)
+    remit_claims(tmp_path, "a.835", claims, ledger, denials=[PLANTED])
+    store = ContentStore(tmp_path / "store")
+    carc = tmp_path / "claim-adjustment-reason-codes.csv"
+    carc.write_text("Code,Description\r\n11,The diagnosis is inconsistent with the procedure.\r\n")
+    store.add(carc, effective=date(2026, 1, 1))
+    rarc = tmp_path / "remittance-advice-remark-codes.csv"
+    rarc.write_text(
+        "Code,Description\r\nM76,Missing/incomplete/invalid diagnosis or condition.\r\n"
+    )
+    store.add(rarc, effective=date(2026, 1, 1))
+    out = CliRunner().invoke(
+        main,
+        ["denials", "--ledger", str(ledger), "--content", str(store.root), "-o", str(tmp_path)],
+    )
+    assert out.exit_code == 0, out.output
+    report = json.loads((tmp_path / "denials.json").read_text())
+    assert report["descriptions"] == {"carc": True, "rarc": True}
+    reason = next(r for r in report["by_reason"] if r["carc"] == "11")
+    assert reason["description"] == "The diagnosis is inconsistent with the procedure."
+    assert report["missed"][0]["rarc"] == [
+        {"code": "M76", "description": "Missing/incomplete/invalid diagnosis or condition."}
+    ]
+    assert "The diagnosis is inconsistent" in (tmp_path / "denials.html").read_text()
+    # without a list: the codes alone, and the page says so
+    out = CliRunner().invoke(main, ["denials", "--ledger", str(ledger), "-o", str(tmp_path)])
+    report = json.loads((tmp_path / "denials.json").read_text())
+    assert report["descriptions"] == {"carc": False, "rarc": False}
+    assert "No CARC list is installed" in (tmp_path / "denials.html").read_text()

@@ -1,32 +1,22 @@
-"""CARC and RARC descriptions from the content store, when a list is installed; without one the
-codes are shown as they are (no description is ever made up)."""
+"""CARC and RARC descriptions from the content store (`scrub837 content add` installs the lists);
+without a list the codes are shown as they are (no description is ever made up)."""
 
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 from typing import Any
 
-
-def _release(kind: str, day: date) -> Any:
-    try:
-        from scrubber import content  # type: ignore[attr-defined]
-    except ImportError:  # the content store is not part of this installation
-        return None
-    release = getattr(content, "release", None)
-    if release is None:
-        return None
-    try:
-        return release(kind, day)
-    except Exception:  # no list of that kind installed, or none in force on that day
-        return None
+from scrubber.content.run import run_content
 
 
 class Descriptions:
-    """`carc(code)` and `rarc(code)`: the installed list's text or None."""
+    """`carc(code)` and `rarc(code)`: the installed list's text, or None."""
 
-    def __init__(self, day: date | None = None) -> None:
-        day = day or date.today()
-        self._lists = {kind: _release(kind, day) for kind in ("carc", "rarc")}
+    def __init__(self, store: Path | None = None, day: date | None = None) -> None:
+        view = run_content(store)
+        # day None: the newest list (a code's text rarely changes; its use does)
+        self._lists: dict[str, Any] = {kind: view.release(kind, day) for kind in ("carc", "rarc")}
 
     @property
     def available(self) -> dict[str, bool]:
@@ -34,12 +24,7 @@ class Descriptions:
 
     def _describe(self, kind: str, code: str) -> str | None:
         found = self._lists.get(kind)
-        if found is None:
-            return None
-        try:
-            text = found.description(code)
-        except (KeyError, LookupError):
-            return None
+        text = found.description(code) if found is not None else None
         return str(text) if text else None
 
     def carc(self, code: str) -> str | None:

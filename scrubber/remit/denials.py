@@ -10,6 +10,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from scrubber.remit.codes import Descriptions
@@ -80,10 +81,11 @@ def analyse(
     since: date | None = None,
     payer: str | None = None,
     min_denials: int = 3,
-    today: date | None = None,
+    content: Path | None = None,
 ) -> tuple[dict[str, Any], list[Proposal]]:
-    """The denials report (a JSON-ready dict) and the proposals, from the ledger."""
-    descriptions = Descriptions(today)
+    """The denials report (a JSON-ready dict) and the proposals, from the ledger; CARC and
+    RARC texts from the content store `content` (default: the user's)."""
+    descriptions = Descriptions(content)
     families = load_families()
     proposer = Proposer(families)
     totals = _Tally()
