@@ -3,6 +3,9 @@ that were sent. A re-read of the same file (or of a payment already read) change
 
 from __future__ import annotations
 
+import contextlib
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -91,25 +94,31 @@ def remit(path: Path, options: RemitOptions | None = None) -> RemitResult:
             result.message = f"{path.name} was read on {earlier[0]}; nothing changed"
             return result
         recorder = PaymentRecorder(ledger)
+        # pyx12 walks the file in another process while this one reads it
+        validation = _start_tr3(path) if options.validate else None
         try:
             _read(path, recorder, result)
         except NotX12Error as error:
+            _stop(validation)
             recorder.abandon()
             result.status = "rejected"
             result.message = _not_x12(path, str(error), error.segment_number)
             return result
         except BaseException:
             recorder.abandon()
+            if validation is not None:
+                validation.cancel()
             raise
         if not result.payments:
+            _stop(validation)
             result.status = "rejected"
             result.message = (
                 f"{path.name} holds no 835 remittance (005010X221A1) transaction. "
                 "Give `scrub837 remit` the 835 files your payers or clearinghouse sent."
             )
             return result
-        if options.validate:
-            result.tr3_errors = _tr3(path)
+        if validation is not None:
+            result.tr3_errors = _finish_tr3(validation)
         ledger.db.execute("BEGIN IMMEDIATE")
         recorder.file_read(sha, path.name)
         ledger.db.execute("COMMIT")
@@ -167,6 +176,7 @@ def _note_unmatched(result: RemitResult, unmatched: list[tuple[str, str, str]]) 
 
 
 def _tr3(path: Path) -> list[str]:
+    """pyx12's 005010X221A1 map over the file, its errors as lines naming the segment."""
     from scrubber.x12.tr3 import Tr3Unavailable, validate_tr3
 
     try:
@@ -174,6 +184,30 @@ def _tr3(path: Path) -> list[str]:
     except Tr3Unavailable as error:
         return [f"pyx12 could not validate the file: {error}"]
     return [f"segment {e.segment_number} ({e.segment_id}): {e.message}" for e in errors]
+
+
+def _start_tr3(path: Path) -> Future[list[str]]:
+    from scrubber.x12.tr3 import _mp_context
+
+    pool = ProcessPoolExecutor(1, mp_context=_mp_context())
+    future = pool.submit(_tr3, path)
+    pool.shutdown(wait=False)  # the worker ends with its one task
+    return future
+
+
+def _finish_tr3(validation: Future[list[str]]) -> list[str]:
+    try:
+        return validation.result()
+    except BrokenProcessPool:
+        return ["pyx12's validation process ended before it finished"]
+
+
+def _stop(validation: Future[list[str]] | None) -> None:
+    """The file is not worth validating: let pyx12 end (it does, quickly, on such files)."""
+    if validation is not None:
+        validation.cancel()
+        with contextlib.suppress(Exception):
+            validation.result()
 
 
 def _not_x12(path: Path, reason: str, number: int) -> str:
