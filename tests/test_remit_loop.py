@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import tomllib
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
@@ -74,6 +75,12 @@ def test_scrub_remit_propose_accept_and_hold(tmp_path: Path) -> None:
 
     # below the confidence threshold nothing is proposed
     assert _report(ledger, min_denials=6)[1] == []
+    # --payer and --since narrow everything
+    only = _report(ledger, payer="PAYER02")[0]
+    assert only["totals"]["claims"] == 1 and only["proposals"] == []
+    assert [p["payer"] for p in only["payments"]] == ["PAYER02"]
+    later = _report(ledger, since=date(2026, 5, 16))[0]
+    assert later["totals"]["claims"] == 0 and later["payments"] == []
 
     runner = CliRunner()
     profile = tmp_path / "payer01.toml"
@@ -166,8 +173,6 @@ def test_units_and_modifier_rules_are_proposed(tmp_path: Path) -> None:
 
 
 def test_carc_and_rarc_texts_come_from_the_content_store(tmp_path: Path) -> None:
-    from datetime import date
-
     from scrubber.content.store import ContentStore
 
     ledger = tmp_path / "ledger.sqlite3"

@@ -138,15 +138,16 @@ def analyse(
             if len(recovered) < MAX_LISTED:
                 recovered.append(_claim(outcome, descriptions))
     proposals = proposer.proposals(min_denials)
+    where = (" AND p.paid_on >= ?" if since else "") + (" AND p.payer_id = ?" if payer else "")
+    params = [v for v in (since.isoformat() if since else None, payer) if v is not None]
     unmatched = [
         {"claim_id": r[0], "payer": r[1], "charge": r[2], "status": r[3], "reason": r[4]}
         for r in db.execute(
             "SELECT r.claim_id, p.payer_id, r.charge, r.status, r.unmatched FROM remittance r"
             " JOIN payment p ON p.id = r.payment_id WHERE r.submission_id IS NULL"
-            + (" AND p.paid_on >= ?" if since else "")
-            + (" AND p.payer_id = ?" if payer else "")
+            + where
             + f" ORDER BY r.id LIMIT {MAX_LISTED}",
-            [v for v in (since.isoformat() if since else None, payer) if v is not None],
+            params,
         )
     ]
     payments = [
@@ -161,11 +162,8 @@ def analyse(
         }
         for r in db.execute(
             "SELECT payer_id, trace, amount, claims_paid, provider_adjustments, ties, paid_on"
-            " FROM payment WHERE 1=1"
-            + (" AND paid_on >= ?" if since else "")
-            + (" AND payer_id = ?" if payer else "")
-            + " ORDER BY paid_on, id",
-            [v for v in (since.isoformat() if since else None, payer) if v is not None],
+            " FROM payment p WHERE 1=1" + where + " ORDER BY paid_on, id",
+            params,
         )
     ]
 
@@ -186,7 +184,9 @@ def analyse(
             "reversed": counts["reversed"],
             "several_remittances": counts["several_remittances"],
             "unmatched": db.execute(
-                "SELECT COUNT(*) FROM remittance WHERE submission_id IS NULL"
+                "SELECT COUNT(*) FROM remittance r JOIN payment p ON p.id = r.payment_id"
+                " WHERE r.submission_id IS NULL" + where,
+                params,
             ).fetchone()[0],
         },
         "by_payer": [{**row, "name": payer_names.get(row["key"], "")} for row in table("payer")],
