@@ -15,7 +15,6 @@ from click.testing import CliRunner
 from scrubber.cli import main
 from scrubber.synth835 import Denial
 from tests.remit_helpers import claim, remit_claims, scrub_claims
-from tests.test_report_html import browser  # noqa: F401, F811  (the shared Chromium fixture)
 
 XSS = '<img src=x onerror=alert(1)>"'
 
@@ -60,7 +59,7 @@ def test_json_and_html_are_written_private(denials_folder: Path) -> None:
     )
 
 
-def test_page_opens_in_chromium(browser: Any, denials_folder: Path) -> None:  # noqa: F811
+def test_page_opens_in_chromium(browser: Any, denials_folder: Path) -> None:
     context = browser.new_context(viewport={"width": 1200, "height": 900})
     page = context.new_page()
     requests: list[str] = []
