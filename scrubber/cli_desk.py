@@ -33,6 +33,10 @@ def _store(data_dir: Path | None) -> Store:
     return Store(data_dir or default_ledger_path().parent)
 
 
+def _interrupt(_signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def _password() -> str:
     """Asked twice on a terminal; else two lines of standard input (for scripts)."""
     if sys.stdin.isatty():
@@ -48,8 +52,16 @@ def _password() -> str:
 @_data_option
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", type=click.IntRange(0, 65535), default=8837, show_default=True)
-@click.option("--tls-cert", type=click.Path(path_type=Path, dir_okay=False, exists=True))
-@click.option("--tls-key", type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@click.option(
+    "--tls-cert",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    help="Serve HTTPS with this certificate (PEM; with --tls-key).",
+)
+@click.option(
+    "--tls-key",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    help="The certificate's private key (PEM).",
+)
 @click.option("--insecure-http", is_flag=True, help="Allow a non-loopback --host without TLS.")
 @click.option(
     "--held-folder",
@@ -99,19 +111,21 @@ def desk(
         store, held_folder=held_folder, upload_limit=upload_limit << 20, options=options
     )
     server = DeskServer(the_desk, host, port, tls)
-    signal.signal(signal.SIGTERM, lambda *_: server.server.stop())
+    # SIGTERM ends the desk like Ctrl-C: the serve loop unwinds, then stop() (never from
+    # inside the handler: the loop being stopped is the one the handler interrupted)
+    signal.signal(signal.SIGTERM, _interrupt)
     try:
-        server.server.prepare()
-    except OSError as error:
-        raise click.UsageError(f"cannot listen on {host}:{port}: {error.strerror}") from error
-    click.echo(f"The desk is at {server.url}/ (Ctrl-C stops it)")
-    try:
+        try:
+            server.server.prepare()
+        except OSError as error:
+            raise click.UsageError(f"cannot listen on {host}:{port}: {error.strerror}") from error
+        click.echo(f"The desk is at {server.url}/ (Ctrl-C stops it)")
         the_desk.start(server.scrub_workers)
         server.server.serve()
     except KeyboardInterrupt:
         pass
     finally:
-        server.stop()
+        server.stop()  # also when a signal came before serve(): no server thread outlives it
 
 
 @desk.command("add-user")

@@ -405,3 +405,101 @@ def test_decisions_import_into_a_batch_of_the_same_claims(
     refused = send(wrong)
     assert refused.status == 400 and "is not a held claim of this batch" in refused.text
     assert send(b"{not json").status == 400
+
+
+def _self_signed(folder: Path) -> tuple[Path, Path]:
+    import datetime
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = folder / "cert.pem", folder / "key.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return cert_path, key_path
+
+
+def test_the_desk_serves_tls_with_secure_cookies(tmp_path: Path) -> None:
+    import ssl
+    import urllib.request
+
+    from scrubber.desk.batches import Desk
+    from scrubber.desk.server import DeskServer, TlsFiles
+
+    cert, key = _self_signed(tmp_path)
+    desk = Desk(Store(tmp_path / "data"), options=ScrubOptions(ledger=False))
+    server = DeskServer(desk, "127.0.0.1", 0, TlsFiles(cert, key))
+    server.start()
+    try:
+        assert server.url.startswith("https://")
+        context = ssl.create_default_context(cafile=str(cert))
+        with urllib.request.urlopen(server.url + "/login", context=context, timeout=30) as reply:
+            assert reply.status == 200
+            cookie = reply.headers["Set-Cookie"]
+        assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Strict" in cookie
+        plain = ssl.create_default_context()  # an unknown certificate is refused
+        with pytest.raises(urllib.error.URLError):
+            urllib.request.urlopen(server.url + "/login", context=plain, timeout=30)
+    finally:
+        server.stop()
+
+
+def test_the_desk_command_serves_until_sigterm(tmp_path: Path) -> None:
+    import signal
+    import socket
+    import subprocess
+    import sys
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    data = tmp_path / "data"
+    command = [sys.executable, "-m", "scrubber", "desk", "--data", str(data), "--port", str(port)]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        client = Client(f"http://127.0.0.1:{port}")
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if client.get("/login").status == 200:
+                    break
+            except OSError:
+                pass
+            assert time.monotonic() < deadline and process.poll() is None
+            time.sleep(0.2)
+        process.send_signal(signal.SIGTERM)
+        out, err = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    assert process.returncode == 0, err
+    assert f"The desk is at http://127.0.0.1:{port}/" in out
+    assert "No accounts yet" in err and "Traceback" not in err
+    assert stat.S_IMODE(os.stat(data / "desk.sqlite3").st_mode) == 0o600
