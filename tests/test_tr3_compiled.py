@@ -186,3 +186,16 @@ def test_scrub_options_choose_the_engine(tmp_path: Path) -> None:
     ]
     assert [r.status for r in results] == ["held", "held"]
     assert results[0].counts == results[1].counts
+
+
+def test_a_file_with_another_component_separator_walks_its_own_way(tmp_path: Path) -> None:
+    # SV101-1 is the qualifier pyx12's is_match reads: with "!" as the component separator,
+    # "HC:97110" is one value and the SV1 no longer matches; steps replayed for ":" must not
+    # be replayed for this file (the same process checks both, in either order)
+    source = (SAMPLES / "mixed.837").read_text()
+    isa = source[:106]
+    assert isa[104] == ":"
+    variant = tmp_path / "bang.837"
+    variant.write_text(isa[:104] + "!" + source[105:])
+    for path in (SAMPLES / "mixed.837", variant, SAMPLES / "mixed.837"):
+        assert_same(path)

@@ -29,13 +29,13 @@ class Line:
 
     __slots__ = ("seg_id", "elements", "component", "text", "separators")
 
-    def __init__(self, text: str, element: str, component: str) -> None:
+    def __init__(self, text: str, element: str, component: str, separators: str) -> None:
         self.text = text
         parts = text.split(element)  # text is never empty: pyx12's raw reader stops there
         self.seg_id: str = parts[0]
         self.elements: list[str] = parts[1:]
         self.component = element if parts[0] == "ISA" else component
-        self.separators = element + component
+        self.separators = separators  # element + component, as the file gives them
 
     def value(self, index: int) -> str | None:
         """pyx12's Segment.get_value of element `index` (1-based): None when absent, trailing
@@ -46,8 +46,8 @@ class Line:
 
     def is_empty(self) -> bool:
         """No element holds anything but component separators (the ISA's none)."""
-        rest = self.text[len(self.seg_id) + 1 :]
-        return not rest.strip(self.separators)
+        component = self.component
+        return all(not raw.strip(component) for raw in self.elements)
 
     def formatted(self, segment: str, element: str) -> str:
         """pyx12's str(Segment) (only in messages that are cleaned before anyone sees them)."""
@@ -73,6 +73,7 @@ class Reader:
         self.seg_term: str = raw.seg_term
         self.ele_term: str = raw.ele_term
         self.subele_term: str = raw.subele_term
+        self.separators = raw.ele_term + raw.subele_term
         self.err_list: list[ErrTuple] = []
         self.loops: list[tuple[str, str | None]] = []
         self.hl_stack: list[int | None] = []
@@ -101,7 +102,7 @@ class Reader:
             text = text.lstrip()
         if text[-1] == self.ele_term:  # IndexError on a line of spaces, as in pyx12
             self._seg("SEG1", "Segment contains trailing element terminators", self.cur_line + 1)
-        line = Line(text, self.ele_term, self.subele_term)
+        line = Line(text, self.ele_term, self.subele_term, self.separators)
         self._parse(line)
         return line
 
@@ -118,43 +119,57 @@ class Reader:
                 _VALID_IDS[seg_id] = valid
         if not valid:
             self._seg("1", f'Segment identifier "{seg_id}" is invalid', self.cur_line + 1)
-        if seg_id == "ISA":
-            if len(seg.elements) != 16:
-                shown = seg.formatted(self.seg_term, self.ele_term)
-                raise pyx12.errors.X12Error(f"The ISA segment must have 16 elements ({shown})")
-            icn = seg.value(13)
-            if icn in self.isa_ids:
-                self._env(
-                    "isa", "025", f"ISA Interchange Control Number {icn} not unique within file"
-                )
-            self.loops.append(("ISA", icn))
-            self.isa_ids.append(icn)
-            self.gs_count = 0
-            self.gs_ids = []
-        elif seg_id == "GS":
-            gcn = seg.value(6)
-            if gcn in self.gs_ids:
-                self._env("gs", "6", f"GS Interchange Control Number {gcn} not unique within file")
-            self.gs_count += 1
-            self.gs_ids.append(gcn)
-            self.loops.append(("GS", gcn))
-            self.st_count = 0
-            self.st_ids = []
-        elif seg_id == "ST":
-            self.hl_stack = []
-            self.hl_count = 0
-            tcn = seg.value(2)
-            if tcn in self.st_ids:
-                self._env("st", "23", f"ST Interchange Control Number {tcn} not unique within file")
-            self.st_count += 1
-            self.st_ids.append(tcn)
-            self.loops.append(("ST", tcn))
-            self.seg_count = 1
-        elif seg_id == "HL":
-            self._hl(seg)
-        elif self.check_837_lx and seg_id == "CLM":
+        special = _SPECIAL.get(seg_id)
+        if special is None:
+            self.seg_count += 1
+            self.cur_line += 1
+        else:
+            special(self, seg)
+
+    def _isa(self, seg: Line) -> None:
+        if len(seg.elements) != 16:
+            shown = seg.formatted(self.seg_term, self.ele_term)
+            raise pyx12.errors.X12Error(f"The ISA segment must have 16 elements ({shown})")
+        icn = seg.value(13)
+        if icn in self.isa_ids:
+            self._env("isa", "025", f"ISA Interchange Control Number {icn} not unique within file")
+        self.loops.append(("ISA", icn))
+        self.isa_ids.append(icn)
+        self.gs_count = 0
+        self.gs_ids = []
+        self.cur_line += 1
+
+    def _gs(self, seg: Line) -> None:
+        gcn = seg.value(6)
+        if gcn in self.gs_ids:
+            self._env("gs", "6", f"GS Interchange Control Number {gcn} not unique within file")
+        self.gs_count += 1
+        self.gs_ids.append(gcn)
+        self.loops.append(("GS", gcn))
+        self.st_count = 0
+        self.st_ids = []
+        self.cur_line += 1
+
+    def _st(self, seg: Line) -> None:
+        self.hl_stack = []
+        self.hl_count = 0
+        tcn = seg.value(2)
+        if tcn in self.st_ids:
+            self._env("st", "23", f"ST Interchange Control Number {tcn} not unique within file")
+        self.st_count += 1
+        self.st_ids.append(tcn)
+        self.loops.append(("ST", tcn))
+        self.seg_count = 1
+        self.cur_line += 1
+
+    def _clm(self, seg: Line) -> None:
+        if self.check_837_lx:
             self.lx_count = 0
-        elif self.check_837_lx and seg_id == "LX":
+        self.seg_count += 1
+        self.cur_line += 1
+
+    def _lx(self, seg: Line) -> None:
+        if self.check_837_lx:
             self.lx_count += 1
             lx01 = seg.value(1)
             if lx01 != f"{self.lx_count:d}":
@@ -163,15 +178,23 @@ class Reader:
                     f"Your 2400/LX01 Service Line Number {lx01} does not match my count of "
                     f"{self.lx_count:d}",
                 )
-        if seg_id not in _ENVELOPE:
-            self.seg_count += 1
+        self.seg_count += 1
         self.cur_line += 1
-        if seg_id == "IEA":
+
+    def _closer(self, seg: Line) -> None:
+        """IEA, GE, SE: counted as pyx12's X12Base does, then X12Reader's trailer checks."""
+        self.cur_line += 1
+        if seg.seg_id == "IEA":
             self._iea(seg)
-        elif seg_id == "GE":
+        elif seg.seg_id == "GE":
             self._ge(seg)
-        elif seg_id == "SE":
+        else:
             self._se(seg)
+
+    def _hl_segment(self, seg: Line) -> None:
+        self._hl(seg)
+        self.seg_count += 1
+        self.cur_line += 1
 
     def _hl(self, seg: Line) -> None:
         self.hl_count += 1
@@ -245,3 +268,17 @@ class Reader:
                     "023",
                     f'Mandatory segment "Interchange Control Trailer" (IEA={id1}) missing',
                 )
+
+
+# What X12Base._parse_segment does beyond counting, by segment id (CLM and LX only in an 837)
+_SPECIAL = {
+    "ISA": Reader._isa,
+    "GS": Reader._gs,
+    "ST": Reader._st,
+    "HL": Reader._hl_segment,
+    "CLM": Reader._clm,
+    "LX": Reader._lx,
+    "IEA": Reader._closer,
+    "GE": Reader._closer,
+    "SE": Reader._closer,
+}

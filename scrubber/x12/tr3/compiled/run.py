@@ -12,7 +12,7 @@ import pyx12.segment
 from pyx12.rawx12file import RawX12File
 
 from scrubber.x12.tokens import NotX12Error
-from scrubber.x12.tr3.compiled.content import segment_check, segment_ok
+from scrubber.x12.tr3.compiled.content import _checks, segment_check, segment_ok
 from scrubber.x12.tr3.compiled.reader import Line, Reader
 from scrubber.x12.tr3.compiled.transitions import Transitions
 from scrubber.x12.tr3.errors import Tr3Unavailable
@@ -33,6 +33,7 @@ _qualifiers: dict[tuple[int, str], tuple[int, ...]] = {}  # (id(map), segment id
 
 
 _OPENERS = frozenset(("ISA", "GS", "ST"))
+_FIRST = (1,)
 _CLOSERS = frozenset(("SE", "GE", "IEA"))
 
 
@@ -63,6 +64,8 @@ def _positions(node: Any, seg_id: str) -> tuple[int, ...]:
     """The elements pyx12's is_match reads for this segment id in the map of `node`."""
     found = _positions_of.get((id(node), seg_id))
     if found is None:
+        if len(_positions_of) >= 65536:  # segment ids of junk must not grow memory
+            _positions_of.clear()
         found = _positions_of[(id(node), seg_id)] = _map_positions(node, seg_id)
     return found
 
@@ -135,6 +138,8 @@ class CompiledRun(_Run):
         skipping = False
         seg_term, ele_term, subele_term = src.seg_term, src.ele_term, src.subele_term
         on_segment = self.on_segment
+        steps, counts, checks = walker._steps, walker.counts, _checks
+        positions_of = _positions_of
         for text in src.raw:
             line = src.read(text)
             tag = tags.popleft() if tags else self.at + 1
@@ -174,21 +179,21 @@ class CompiledRun(_Run):
                         node = control_map.getnodebypath("/ISA_LOOP/GS_LOOP/GE")
             elif walk:
                 elements = line.elements
-                positions = _positions(node, seg_id)
+                at_node = (id(node), seg_id)
+                positions = positions_of.get(at_node)
+                if positions is None:
+                    positions = _positions(node, seg_id)
                 if not positions:
-                    key: tuple[Any, ...] = (id(node), seg_id)
-                elif positions == (1,):
-                    key = (id(node), seg_id, elements[0] if elements else None)
+                    key: tuple[Any, ...] = at_node
+                elif positions == _FIRST:
+                    key = (*at_node, elements[0] if elements else None)
                 else:
-                    key = (id(node), seg_id, *(_at(elements, p) for p in positions))
-                found_node, walked = walker.walk(
-                    node,
-                    key,
-                    line.text,
-                    src.seg_count,
-                    src.cur_line,
-                    _loop,
-                )
+                    key = (*at_node, *(_at(elements, p) for p in positions))
+                step = steps.get(key)
+                outcome = step.replay(counts) if step is not None else None
+                if outcome is None:
+                    outcome = walker.walk(node, key, line.text, src.seg_count, src.cur_line, _loop)
+                found_node, walked = outcome
                 if found_node is not None:
                     node, matched = found_node, True
                 for err_seg, loop_id, code, message in walked:
@@ -214,7 +219,14 @@ class CompiledRun(_Run):
                 if self.record_loops and (flagged or seg_id in ("HL", "LX")):
                     self.loops[tag] = _loop(node)
                 if matched:
-                    self._content(node, line, tag, seg_term, ele_term, subele_term)
+                    # a segment this node found valid before (with these separators) is again
+                    check = checks.get(id(node))
+                    if (
+                        check is None
+                        or check.delimiters != line.separators
+                        or line.text not in check.valid
+                    ):
+                        self._content(node, line, tag, seg_term, ele_term, subele_term)
             self.busy = False
             if on_segment is not None:
                 on_segment(self)

@@ -135,6 +135,19 @@ class _Step:
         # guard results -> (node reached or None, walk errors), or None: simulate every time
         self.outcomes: dict[Any, tuple[Any, tuple[WalkError, ...]] | None] = {}
 
+    def replay(self, counts: dict[str, int]) -> tuple[Any, tuple[WalkError, ...]] | None:
+        """The step's outcome for these counts, its counter changes made; None (nothing
+        changed) when pyx12 is to walk it."""
+        outcome = self.outcomes.get(self.results(counts))
+        if outcome is not None:
+            get = counts.get
+            for code, k in self.mutations:
+                if code == _INC:
+                    counts[k] = get(k, 0) + 1
+                else:
+                    reset(counts, k)
+        return outcome
+
     def results(self, counts: dict[str, int]) -> tuple[Any, ...]:
         """The guards' outcome on the counts: presences, then the other comparisons."""
         get = counts.get
@@ -203,12 +216,18 @@ def _compile(
 class Transitions:
     """The replayed walk of one run: counts by path string, steps shared by every run."""
 
-    _steps: dict[tuple[Any, ...], _Step] = {}  # shared: the maps are loaded once per process
+    # Steps by component separator (is_match reads 01-1 and drops trailing empty components,
+    # so a raw qualifier value means something else with another one), shared by every run:
+    # the maps are loaded once per process.
+    _tables: dict[str, dict[tuple[Any, ...], _Step]] = {}
     simulated = 0  # steps pyx12 walked (class-wide: for the tests and the bench)
 
     def __init__(self, seg_term: str, ele_term: str, subele_term: str) -> None:
         self.counts: dict[str, int] = {}
         self.terms = (seg_term, ele_term, subele_term)
+        if subele_term not in self._tables and len(self._tables) >= 16:
+            self._tables.clear()
+        self._steps = self._tables.setdefault(subele_term, {})
 
     def force_loop_start(self, loop_path: str, child_path: str) -> None:
         """walk_tree.forceWalkCounterToLoopStart (ISA and GS)."""
@@ -230,18 +249,11 @@ class Transitions:
         """The node the segment matches from `node` (None: not found) and the walk errors.
         `key` identifies (node, segment id, qualifier values); `text` is the line, for pyx12
         to walk when the step is new."""
-        counts = self.counts
         step = self._steps.get(key)
         if step is not None:
-            get = counts.get
-            outcome = step.outcomes.get(step.results(counts), False)
-            if outcome:
-                for code, k in step.mutations:
-                    if code == _INC:
-                        counts[k] = get(k, 0) + 1
-                    else:
-                        reset(counts, k)
-                return outcome  # type: ignore[return-value]
+            outcome = step.replay(self.counts)
+            if outcome is not None:
+                return outcome
         seg = pyx12.segment.Segment(text, *self.terms)
         return self._simulate(node, key, seg, seg_count, cur_line, loop_of)
 
