@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import sys
 from datetime import date
 from pathlib import Path
 
 import click
 
 from scrubber.cli_options import content_option
-from scrubber.content.periods import ContentError
+from scrubber.content.periods import ContentError, NeedsEffective
 from scrubber.content.release import KIND_TITLES, KINDS
 from scrubber.content.store import ContentStore
 
@@ -46,13 +47,22 @@ def add(files: tuple[Path, ...], effective: date | None, kind: str | None) -> No
     store = ContentStore()
     for path in files:
         try:
-            release = store.add(path, effective=effective, kind=kind)
+            try:
+                release = store.add(path, effective=effective, kind=kind)
+            except NeedsEffective:
+                if not sys.stdin.isatty():
+                    raise
+                # at a terminal, ask rather than fail
+                given = click.prompt(
+                    f"{path.name} does not say which dates it applies to. First date of "
+                    "service (YYYY-MM-DD)",
+                    value_proc=lambda text: _day(None, None, text),  # type: ignore[arg-type]
+                )
+                release = store.add(path, effective=given, kind=kind)
         except ContentError as error:
             raise click.UsageError(str(error)) from error
-        end = release.effective_to.isoformat() if release.effective_to else "until replaced"
-        click.echo(
-            f"{path.name}: {release.name} ({release.effective_from} to {end}) as {release.id}"
-        )
+        end = f"to {release.effective_to}" if release.effective_to else "until replaced"
+        click.echo(f"{path.name}: {release.name} ({release.effective_from} {end}) as {release.id}")
 
 
 @content.command("list")

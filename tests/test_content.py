@@ -472,3 +472,17 @@ def test_the_watcher_judges_with_the_store(tmp_path: Path, store: ContentStore) 
     assert claim["disposition"] == "held"
     assert [f["edit"] for f in claim["findings"] if f["edit"] == "DX001"] == ["DX001"]
     assert claim["content"]["icd10cm"]["releases"] == ["ICD-10-CM FY2027"]
+
+
+def test_content_add_asks_for_the_effective_date(tmp_path: Path) -> None:
+    folder = tmp_path / "s"
+    carc = write(
+        tmp_path / "carc-list.csv", "Code,Description\r\n45,Charge exceeds fee schedule\r\n"
+    )
+    result = CliRunner().invoke(main, ["content", "add", str(carc), "--content", str(folder)])
+    assert result.exit_code == 2 and "--effective YYYY-MM-DD" in result.output
+    given = CliRunner().invoke(
+        main, ["content", "add", str(carc), "--effective", "2026-07-01", "--content", str(folder)]
+    )
+    assert given.exit_code == 0, given.output
+    assert "CARC July 2026 (2026-07-01 until replaced)" in given.output

@@ -8,6 +8,7 @@ from datetime import date, timedelta
 
 __all__ = [
     "ContentError",
+    "NeedsEffective",
     "date_in_name",
     "month_year_in_name",
     "ncci_version_start",
@@ -34,6 +35,10 @@ _MONTHS = [
 
 class ContentError(ValueError):
     """A content file that cannot be used; the message names the file and what was expected."""
+
+
+class NeedsEffective(ContentError):
+    """The file does not say which dates of service it applies to: give ``--effective``."""
 
 
 def quarter_end(day: date) -> date:

@@ -29,7 +29,7 @@ from typing import Any
 
 from scrubber.content.formats import FORMATS
 from scrubber.content.formats.common import head_of
-from scrubber.content.periods import ContentError
+from scrubber.content.periods import ContentError, NeedsEffective
 from scrubber.content.release import KINDS, RELEASE_TYPES, Release
 
 __all__ = ["ContentStore", "Gap", "default_store_dir", "gaps"]
@@ -229,7 +229,7 @@ class ContentStore:
             elif stated is not None:
                 start, end = stated
             else:
-                raise ContentError(
+                raise NeedsEffective(
                     f"{path.name}: the file does not say which dates of service it applies to "
                     f"({_KIND_NAMES[kind]}); give the first one: scrub837 content add {path.name} "
                     "--effective YYYY-MM-DD"
