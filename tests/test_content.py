@@ -486,3 +486,20 @@ def test_content_add_asks_for_the_effective_date(tmp_path: Path) -> None:
     )
     assert given.exit_code == 0, given.output
     assert "CARC July 2026 (2026-07-01 until replaced)" in given.output
+
+
+def test_every_claim_records_its_releases(tmp_path: Path) -> None:
+    november = """CLM*PCN000{n}*100***11:B:1*Y*A*Y*Y~
+HI*ABK:M5450~
+LX*1~
+SV1*HC:97110:GP*100*UN*1***1~
+DTP*472*D8*20261103~
+"""
+    text = wrap("".join(november.format(n=n) for n in (1, 2, 3)))
+    report = report_of(scrub_text(tmp_path, text, tr3=False))
+    for claim in report["claims"]:  # the same date on each: each claim still says so
+        assert claim["content"]["icd10cm"]["uncovered"] == ["2026-11-03"]
+        assert claim["content"]["icd10cm"]["checked_with"] == "ICD-10-CM April 1, 2026"
+        assert [f["edit"] for f in claim["findings"]].count("DX010") == 1
+    [missing] = [m for m in report["content"]["uncovered"] if m["kind"] == "icd10cm"]
+    assert missing["claims"] == 3

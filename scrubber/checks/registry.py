@@ -40,7 +40,7 @@ class RunContext:
     releases_used: dict[CodeSetRelease, None] = field(default_factory=dict)
     #: The shared code lists of edits/lists/ as the profile leaves them (by name).
     lists: dict[str, dict[str, Any]] = field(default_factory=dict)
-    #: release_for by date of service: a file holds a few dates, asked about many times
+    #: release_for without a date (the default release), kept once
     _by_day: dict[date | None, tuple[Icd10cm, bool]] = field(default_factory=dict)
 
     def refined_codes(self, claim: Claim, edit_id: str) -> dict[str, str]:
@@ -68,16 +68,16 @@ class RunContext:
     def release_for(self, day: date | None) -> tuple[Icd10cm, bool]:
         """The release in force on a date of service and True, else the nearest release and
         False (DX010). No date: the default release, counted as covering."""
-        known = self._by_day.get(day)
-        if known is not None:
-            return known
-        if day is None:
-            index, covered = self.codes, True
-        else:
+        if day is not None:
+            # the content view memoizes the look-up, and records it for the claim every time
             index, covered = self.content.icd10cm_for(day)
-        self.releases_used[index.release] = None
-        self._by_day[day] = (index, covered)
-        return index, covered
+            self.releases_used[index.release] = None
+            return index, covered
+        known = self._by_day.get(day)
+        if known is None:
+            known = self._by_day[day] = (self.codes, True)
+            self.releases_used[self.codes.release] = None
+        return known
 
     def codes_for(self, day: date | None) -> Icd10cm:
         """The release that judges codes on a date of service (see :meth:`release_for`)."""

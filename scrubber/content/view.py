@@ -100,6 +100,7 @@ class ContentView:
         self.uncovered: dict[str, dict[date, set[str]]] = {}
         self._claim_id = ""
         self._nearest: dict[str, dict[str, None]] = {}
+        self._icd_by_day: dict[date, tuple[Release, Icd10cm, bool]] = {}
 
     # -- what the checks ask
     def releases(self, kind: str) -> list[Release]:
@@ -149,11 +150,15 @@ class ContentView:
     def icd10cm_for(self, day: date) -> tuple[Icd10cm, bool]:
         """The ICD-10-CM index in force on the day and True, else the nearest and False
         (DX010); recorded for the claim either way."""
-        sets = self.code_sets
-        i, covered = sets.release_for(day)
-        release = self._by_kind["icd10cm"][i]
+        known = self._icd_by_day.get(day)
+        if known is None:  # a file holds a few dates, asked about many times
+            sets = self.code_sets
+            i, covered = sets.release_for(day)
+            index, _covered = sets.for_date(day)
+            known = self._icd_by_day[day] = (self._by_kind["icd10cm"][i], index, covered)
+        release, index, covered = known
         self._record("icd10cm", day, release if covered else None, nearest=release)
-        return sets.for_date(day)
+        return index, covered
 
     # -- the record per claim
     def start_claim(self, claim_id: str = "") -> None:
