@@ -60,7 +60,7 @@ CLEAN_EVAL = ClaimSpec(
 )
 CLEAN_STRAIN = ClaimSpec(
     claim_id="CLEAN0002",
-    diagnoses=("S39012A", "M62830"),
+    diagnoses=("S39012D", "M62830"),
     lines=(
         line("97110", "90.00", (1, 2), units="2"),
         line("97140", "43.00", (1, 2)),
@@ -188,7 +188,7 @@ MIXED = [
     ),
     one_claim(
         "MIX0004",
-        ("S39012A", "M62830"),
+        ("S39012D", "M62830"),
         line("97110", "45.00", (1, 2)),
         line("97116", "41.25", (1,)),
         claim_charge=Decimal("90.00"),

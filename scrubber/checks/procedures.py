@@ -3,6 +3,7 @@ installed content could check (PRC002, once per file). Built-in lists are data i
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from datetime import date
 from typing import Any
@@ -13,6 +14,17 @@ from scrubber.checks.registry import CheckContext, claim_check
 from scrubber.checks.therapy_list import therapy_codes
 from scrubber.findings import Finding, Fix
 from scrubber.model import Claim, ServiceLine
+
+_HCPCS = re.compile(r"^[A-V][0-9]{4}$")
+_CPT = re.compile(r"^[0-9]{4}[0-9FTU]$")
+
+
+def content_kind(code: str) -> str:
+    """Which list can check a procedure code: "hcpcs" (Level II, A0000-V9999), "cpt" (5 digits,
+    or 4 and F/T/U), else ""."""
+    if _HCPCS.match(code):
+        return "hcpcs"
+    return "cpt" if _CPT.match(code) else ""
 
 
 def _with_procedure(line: ServiceLine, code: str) -> list[Any]:
@@ -97,6 +109,12 @@ def procedure_not_valid(claim: Claim, ctx: CheckContext) -> Iterator[Finding]:
             continue
         if _known_section(ctx, code, day) is False:
             yield Finding(ctx.message("unknown", **values), line.sv1, "SV101-2")
+            continue
+        kind = content_kind(code)
+        release = ctx.run.content.release(kind, day) if kind else None
+        if release is not None and not release.has(code, day):  # type: ignore[attr-defined]
+            key = "not_in_hcpcs" if kind == "hcpcs" else "not_in_cpt"
+            yield Finding(ctx.message(key, **values, origin=release.name), line.sv1, "SV101-2")
 
 
 @claim_check("PRC002")
@@ -112,6 +130,9 @@ def procedure_not_checked(claim: Claim, ctx: CheckContext) -> Iterator[Finding]:
         if not code or therapy_codes(ctx).get(code, day) is not None:
             continue
         if prc001 is not None and _known_in(prc001.params, code, day):
+            continue
+        kind = content_kind(code)
+        if kind and ctx.run.content.release(kind, day) is not None:
             continue
         ctx.run.notes["PRC002"] = claim.clm.number
         yield Finding(ctx.message(procedure=code), line.sv1, "SV101-2")

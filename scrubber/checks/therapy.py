@@ -9,8 +9,9 @@ from collections.abc import Iterator
 from scrubber.checks.common import dotted, in_ranges
 from scrubber.checks.registry import CheckContext, claim_check
 from scrubber.checks.therapy_list import diagnosis_ranges, label_of, pointed_codes, therapy_line
+from scrubber.content.release import CoverageRelease, CoverageRule
 from scrubber.findings import Finding
-from scrubber.model import Claim
+from scrubber.model import Claim, ServiceLine
 
 
 @claim_check("THR001")
@@ -33,6 +34,24 @@ def therapy_line_without_supporting_diagnosis(claim: Claim, ctx: CheckContext) -
             )
 
 
+def payer_id(claim: Claim) -> str:
+    """The payer's id (2010BB NM1*PR NM109)."""
+    for segment in claim.subscriber.segments:
+        if segment.id == "NM1" and segment.get(1).strip() == "PR":
+            return segment.get(9).strip()
+    return ""
+
+
+def coverage_rules(claim: Claim, line: ServiceLine, ctx: CheckContext) -> list[CoverageRule]:
+    """The installed coverage lists' rules for the line's procedure and the claim's payer, in
+    force on the line's date (none installed or none naming them: [])."""
+    day = claim.line_date(line)
+    release = ctx.run.content.release("coverage", day)
+    if not isinstance(release, CoverageRelease):
+        return []
+    return release.rules(payer_id(claim), line.procedure, day)
+
+
 @claim_check("THR006")
 def medical_necessity_not_confirmed(claim: Claim, ctx: CheckContext) -> Iterator[Finding]:
     supporting = diagnosis_ranges(ctx, "supporting")
@@ -43,6 +62,20 @@ def medical_necessity_not_confirmed(claim: Claim, ctx: CheckContext) -> Iterator
             continue
         if all(in_ranges(code, not_supporting) for _d, code in pointed):
             continue  # THR001
+        codes = ", ".join(dotted(c) for _d, c in pointed)
+        rules = coverage_rules(claim, line, ctx)
+        if rules:  # the payer's list decides, whatever the supporting list says
+            if not any(rule.covers(code) for rule in rules for _d, code in pointed):
+                origin = ", ".join(dict.fromkeys(r.source for r in rules))
+                yield Finding(
+                    ctx.message(
+                        "not_covered", procedure=line.procedure, codes=codes, origin=origin
+                    ),
+                    line.sv1,
+                    "SV107",
+                    severity="error",
+                )
+            continue
         if any(in_ranges(code, supporting) for _d, code in pointed):
             continue
         yield Finding(

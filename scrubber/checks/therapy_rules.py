@@ -14,7 +14,7 @@ from decimal import Decimal
 
 from scrubber.checks.registry import CheckContext, claim_check
 from scrubber.checks.therapy_list import DISCIPLINES, TherapyCode, therapy_codes, therapy_line
-from scrubber.content.release import PtpRelease
+from scrubber.content.release import MueRelease, PtpRelease
 from scrubber.findings import Finding, Severity
 from scrubber.model import Claim, ServiceLine
 from scrubber.ncci import PtpTable, table_from_params
@@ -228,3 +228,39 @@ def therapy_units(claim: Claim, ctx: CheckContext) -> Iterator[Finding]:
                     sv1,
                     "SV104",
                 )
+    yield from _above_mue(claim, ctx)
+
+
+def _above_mue(claim: Claim, ctx: CheckContext) -> Iterator[Finding]:
+    """Units above the code's practitioner MUE (the installed MUE release for the line's date):
+    per line for MAI 1, over the day's lines of the code for MAI 2 and 3."""
+    per_day: dict[tuple[date | None, str], Decimal] = defaultdict(Decimal)
+    for line in claim.lines:
+        units, sv1 = line.units, line.sv1
+        if sv1 is None or units is None or units <= 0 or sv1.get(3).strip() != "UN":
+            continue
+        day = claim.line_date(line)
+        release = ctx.run.content.release("mue", day)
+        limit = release.limit(line.procedure) if isinstance(release, MueRelease) else None
+        if release is None or limit is None:
+            continue
+        if limit.mai == "1":
+            total = units
+        else:
+            before = per_day[(day, line.procedure)]
+            total = per_day[(day, line.procedure)] = before + units
+            if before > limit.value:
+                continue  # said on the line that went over
+        if total > limit.value:
+            yield Finding(
+                ctx.message(
+                    "mue",
+                    procedure=line.procedure,
+                    units=f"{total.normalize():f}",
+                    date=day.isoformat() if day else "?",
+                    limit=limit.value,
+                    origin=release.name,
+                ),
+                sv1,
+                "SV104",
+            )
