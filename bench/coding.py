@@ -4,7 +4,8 @@ certified coder expects (bench/coding_claims.py), scrubbed in one file through t
 Prints the false-hold rate on claims a payer would pay and the miss rate on claims a payer would
 deny, for everything installed content can know, then each remaining miss with the content it
 needs. A claim that should pass may be fixed by safe fixes; a denial counts as caught when its
-claim is held (or, for a denial that needs content, when the edit that needs it holds it).
+claim is held by an edit a coder expects; a denial that needs content counts as caught once that
+content is installed (the store the run uses: --content DIR, $SCRUB837_CONTENT or the default).
 """
 
 from __future__ import annotations
@@ -134,6 +135,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--no-tr3", action="store_true", help="skip the TR3 walk")
     parser.add_argument("--json", type=Path, help="write every claim's verdict here")
+    parser.add_argument(
+        "--content", type=Path, help="the content store to judge with (default: the installed one)"
+    )
     args = parser.parse_args()
     cases = list(CASES)
     with tempfile.TemporaryDirectory() as folder:
@@ -145,6 +149,7 @@ def main() -> int:
             run_date=RUN_DATE,
             html=False,
             ledger=False,
+            content=args.content,
         )
         result = scrub(path, options)
         report = json.loads(Path(result.outputs["json"]).read_text())  # type: ignore[arg-type]

@@ -188,7 +188,7 @@ MIXED = [
     ),
     one_claim(
         "MIX0004",
-        ("S39012D", "M62830"),
+        ("S39012A", "M62830"),  # held for CLM02; tests/test_desk.py checks an Excludes1 on it
         line("97110", "45.00", (1, 2)),
         line("97116", "41.25", (1,)),
         claim_charge=Decimal("90.00"),
