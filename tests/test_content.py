@@ -59,16 +59,16 @@ def store(tmp_path: Path) -> ContentStore:
     return ContentStore(tmp_path / "store")
 
 
+def claim_of(code: str, *lines: tuple[str, str]) -> str:
+    """One claim with a diagnosis and a line per (procedure, date of service)."""
+    text = f"CLM*PCN0001*{100 * len(lines)}***11:B:1*Y*A*Y*Y~\nHI*ABK:{code}~\n"
+    for n, (procedure, day) in enumerate(lines, 1):
+        text += f"LX*{n}~\nSV1*HC:{procedure}:GP*100*UN*1***1~\nDTP*472*D8*{day}~\n"
+    return text
+
+
 def two_line_claim(code: str, first: str, second: str) -> str:
-    return f"""CLM*PCN0001*200***11:B:1*Y*A*Y*Y~
-HI*ABK:{code}~
-LX*1~
-SV1*HC:97110:GP*100*UN*1***1~
-DTP*472*D8*{first}~
-LX*2~
-SV1*HC:97110:GP*100*UN*1***1~
-DTP*472*D8*{second}~
-"""
+    return claim_of(code, ("97110", first), ("97110", second))
 
 
 def test_a_code_deleted_on_october_1_is_judged_per_line(
@@ -180,15 +180,7 @@ OTHER = "97140\t97124\t\t20200101\t*\t1\tMisuse of column two code with column o
 
 
 def ptp_claim(day: str) -> str:
-    return f"""CLM*PCN0001*200***11:B:1*Y*A*Y*Y~
-HI*ABK:M5450~
-LX*1~
-SV1*HC:97530:GP*100*UN*1***1~
-DTP*472*D8*{day}~
-LX*2~
-SV1*HC:97150:GP*100*UN*1***1~
-DTP*472*D8*{day}~
-"""
+    return claim_of("M5450", ("97530", day), ("97150", day))
 
 
 def test_ptp_pair_of_quarter_1_is_not_applied_in_quarter_2(

@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
+from scrubber.codesets.tabular import _MONTH_NAMES
+
 __all__ = [
     "ContentError",
     "NeedsEffective",
@@ -17,20 +19,7 @@ __all__ = [
     "year_end",
 ]
 
-_MONTHS = [
-    "january",
-    "february",
-    "march",
-    "april",
-    "may",
-    "june",
-    "july",
-    "august",
-    "september",
-    "october",
-    "november",
-    "december",
-]
+_MONTHS = _MONTH_NAMES
 
 
 class ContentError(ValueError):
