@@ -206,6 +206,8 @@ def test_decisions_are_saved_as_made_and_a_second_user_sees_them(
     )
     assert "by ann" in page.text
     assert "Low back pain, unspecified" in page.text  # the suggestions' titles
+    # the finding's edit link leads to the edit's explanation on the page
+    assert 'href="#edit-DX002"' in page.text and 'id="edit-DX002"' in page.text
     audit = bob.get(f"/audit.csv?batch={batch}")
     assert audit.status == 200
     assert "ann" in audit.text and "M545,M5450" in audit.text

@@ -18,7 +18,7 @@ from werkzeug.wrappers import Response
 from scrubber.desk import accounts, decide
 from scrubber.desk.batches import BatchError, Desk
 from scrubber.desk.pages import assets, render
-from scrubber.report.views import claim_view
+from scrubber.report.views import claim_view, edit_views
 from scrubber.resolve import DecisionsError, parse_decisions
 
 COOKIE = "desk_session"
@@ -258,6 +258,7 @@ def create_app(desk: Desk, *, secure_cookies: bool = False) -> Flask:
             claim=view,
             position=position,
             notes=item.notes,
+            edits=edit_views(held.report, {f.edit for f in view.findings}),
             findings=list(zip(view.findings, decisions, strict=True)),
             history=rows,
             total=len(held.claims),

@@ -369,6 +369,15 @@ def _edit_views(edits: Mapping[str, Any], counts: Mapping[str, int]) -> list[Edi
     return views
 
 
+def edit_views(report: Mapping[str, Any], wanted: Iterable[str]) -> list[EditView]:
+    """The report's explanations of the edits in `wanted` (the desk's claim page shows them)."""
+    edits = report.get("edits") or {}
+    if not isinstance(edits, Mapping):
+        edits = {}
+    keep = set(wanted)
+    return _edit_views({k: v for k, v in edits.items() if k in keep}, {})
+
+
 def _rejection(rejection: object, edits: Mapping[str, Any]) -> dict[str, str | None]:
     given = rejection if isinstance(rejection, Mapping) else {}
     edit = _text(given.get("edit"))
