@@ -180,7 +180,7 @@ class _Run:
         """end_tag: the tag of the file's last segment when `lines` leaves segments out."""
         tags: deque[int] = deque()
         try:
-            src = pyx12.x12file.X12Reader(_Feed(lines, tags))
+            src = self._open(_Feed(lines, tags))
         except pyx12.errors.X12Error as exc:
             raise Tr3Unavailable(_refusal(str(exc))) from None
         try:
@@ -212,6 +212,10 @@ class _Run:
             ended,
         )
 
+    def _open(self, feed: _Feed) -> Any:
+        """The reader over the fed stream (pyx12's; compiled.CompiledRun has its own)."""
+        return pyx12.x12file.X12Reader(feed)
+
     def _loop(self, src: Any, tags: deque[int]) -> None:
         control_name = "x12.control.00501.xml" if src.icvn == "00501" else "x12.control.00401.xml"
         self.map_names.add(control_name)
@@ -235,17 +239,10 @@ class _Run:
                     walker.forceWalkCounterToLoopStart("/ISA_LOOP", "/ISA_LOOP/ISA")
                     matched = True
             elif seg_id == "GS":
-                vriic = seg.get_value("GS08")
-                chosen = _map_for(icvn, vriic, seg.get_value("GS01"))
+                chosen = self._group(src, icvn, seg.get_value("GS08"), seg.get_value("GS01"))
                 in_skipped = skipping = chosen is None
-                if chosen is None:
-                    self.skipped_versions.append(vriic or "")
-                else:
-                    self.validated_groups += 1
-                    self.map_names.add(chosen[0])
-                    src.check_837_lx = chosen[1]
-                    if self.walk:
-                        cur_map = _load_map(chosen[0])
+                if chosen is not None and self.walk:
+                    cur_map = _load_map(chosen[0])
                 if self.walk:
                     node = (control_map if skipping else cur_map).getnodebypath(
                         "/ISA_LOOP/GS_LOOP/GS"
@@ -274,6 +271,19 @@ class _Run:
             self.busy = False
             if self.on_segment is not None:
                 self.on_segment(self)
+
+    def _group(
+        self, src: Any, icvn: str | None, vriic: str | None, fic: str | None
+    ) -> tuple[str, bool] | None:
+        """The map for a functional group (GS), counted as validated or skipped."""
+        chosen = _map_for(icvn, vriic, fic)
+        if chosen is None:
+            self.skipped_versions.append(vriic or "")
+        else:
+            self.validated_groups += 1
+            self.map_names.add(chosen[0])
+            src.check_837_lx = chosen[1]
+        return chosen
 
     def _track_envelope(self, seg_id: str, tag: int) -> None:
         if seg_id == "ISA":

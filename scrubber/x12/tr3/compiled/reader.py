@@ -88,6 +88,9 @@ class Reader:
         self.lx_count = 0
         self.check_837_lx = False
 
+    def close(self) -> None:
+        """X12Reader.close: nothing to close (the caller owns the stream)."""
+
     def pop_errors(self) -> list[ErrTuple]:
         errors, self.err_list = self.err_list, []
         return errors

@@ -4,28 +4,22 @@ compiled (reader.py, transitions.py, content.py); pyx12 raises every error it re
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable, Iterable
 from typing import Any
 
 import pyx12.errors
 import pyx12.segment
 from pyx12.rawx12file import RawX12File
 
-from scrubber.x12.tokens import NotX12Error
 from scrubber.x12.tr3.compiled.content import _checks, segment_check, segment_ok
 from scrubber.x12.tr3.compiled.reader import Line, Reader
 from scrubber.x12.tr3.compiled.transitions import Transitions
-from scrubber.x12.tr3.errors import Tr3Unavailable
 from scrubber.x12.tr3.feed import _Feed
 from scrubber.x12.tr3.walk import (
     RANK_WALK,
     _Found,
     _load_map,
     _loop_of,
-    _map_for,
-    _refusal,
     _Run,
-    _RunResult,
 )
 
 _loops: dict[int, str | None] = {}  # id(node) -> its loop id (maps live as long as the process)
@@ -90,42 +84,11 @@ def _map_positions(node: Any, seg_id: str) -> tuple[int, ...]:
 class CompiledRun(_Run):
     """walk._Run's pass, compiled. Same arguments, same results, same failures."""
 
-    def execute(
-        self, lines: Iterable[tuple[int, str]], end_tag: Callable[[], int] | None = None
-    ) -> _RunResult:
-        tags: deque[int] = deque()
-        try:
-            raw = RawX12File(_Feed(lines, tags))
-        except pyx12.errors.X12Error as exc:
-            raise Tr3Unavailable(_refusal(str(exc))) from None
-        src = Reader(raw)
-        try:
-            self._compiled_loop(src, tags)
-            src.cleanup()
-            if end_tag is not None:
-                self.at = end_tag()
-            ended = len(self.found)
-            if self.at_end:
-                self._reader_errors(src.pop_errors(), self.at, "", None, at_end=True)
-        except (Tr3Unavailable, NotX12Error):
-            raise
-        except Exception as exc:  # as _Run.execute: where pyx12 gave up
-            where = self.at if self.busy else (tags[0] if tags else self.at + 1)
-            raise Tr3Unavailable(
-                f"pyx12 stopped at segment {where} of the file ({type(exc).__name__}), "
-                "so the file could not be checked against the TR3 map"
-            ) from None
-        return _RunResult(
-            self.found,
-            self.loops,
-            self.needs_loop,
-            self.validated_groups,
-            self.skipped_versions,
-            self.map_names,
-            ended,
-        )
+    def _open(self, feed: _Feed) -> Reader:
+        """pyx12's raw reader cuts the lines (and stops where it stops); Reader checks them."""
+        return Reader(RawX12File(feed))
 
-    def _compiled_loop(self, src: Reader, tags: deque[int]) -> None:
+    def _loop(self, src: Reader, tags: deque[int]) -> None:
         """walk._Run._loop, line for line, over the compiled parts."""
         walk = self.walk
         control_name = "x12.control.00501.xml" if src.icvn == "00501" else "x12.control.00401.xml"
@@ -155,17 +118,10 @@ class CompiledRun(_Run):
                     walker.force_loop_start("/ISA_LOOP", "/ISA_LOOP/ISA")
                     matched = True
             elif seg_id == "GS":
-                vriic = line.value(8)
-                chosen = _map_for(icvn, vriic, line.value(1))
+                chosen = self._group(src, icvn, line.value(8), line.value(1))
                 in_skipped = skipping = chosen is None
-                if chosen is None:
-                    self.skipped_versions.append(vriic or "")
-                else:
-                    self.validated_groups += 1
-                    self.map_names.add(chosen[0])
-                    src.check_837_lx = chosen[1]
-                    if walk:
-                        cur_map = _load_map(chosen[0])
+                if chosen is not None and walk:
+                    cur_map = _load_map(chosen[0])
                 if walk:
                     node = (control_map if skipping else cur_map).getnodebypath(
                         "/ISA_LOOP/GS_LOOP/GS"
