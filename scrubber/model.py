@@ -5,6 +5,7 @@ Every segment keeps its original text so that an untouched segment is written ba
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -75,12 +76,19 @@ class Segment:
         return self.delimiters.component.join(parts)
 
 
+# the X12 R (decimal) type: ASCII digits, an optional leading minus and decimal point; no
+# exponent, no thousands separator, no NaN (Decimal() itself accepts all of those)
+_X12_DECIMAL = re.compile(r"-?(?:[0-9]+\.?[0-9]*|\.[0-9]+)")
+
+
 def parse_decimal(value: str) -> Decimal | None:
-    try:
-        amount = Decimal(value.strip())
-    except (InvalidOperation, ValueError):
+    text = value.strip()
+    if not _X12_DECIMAL.fullmatch(text):
         return None
-    return amount if amount.is_finite() else None
+    try:
+        return Decimal(text)
+    except (InvalidOperation, ValueError):  # pragma: no cover - the pattern admits none
+        return None
 
 
 def parse_d8(value: str) -> date | None:

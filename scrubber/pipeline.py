@@ -17,9 +17,11 @@ from scrubber.model import (
     SubscriberBlock,
     TransactionHeader,
     parse_d8,
+    parse_decimal,
 )
 from scrubber.report.entries import claim_entry, finding_entry
 from scrubber.report.spool import ClaimSpool
+from scrubber.status import FileStatus, file_status
 from scrubber.tr3_index import Tr3Index
 from scrubber.x12 import reader as rd
 from scrubber.x12.writer import Output837, open_private, temporary_name
@@ -54,11 +56,12 @@ class FileRun:
         self.spool = ClaimSpool()
         self.file_findings: list[Finding] = []
         self.notes: list[str] = []
-        self.counts = {"claims": 0, "clean": 0, "fixed": 0, "held": 0}
-        self.charges = {"total": ZERO, "clean": ZERO, "held": ZERO}
+        # claims in = clean + fixed + held + rejected (rejected: in a transaction that cannot
+        # go into an 837P output, or outside any transaction)
+        self.counts = {"claims": 0, "clean": 0, "fixed": 0, "held": 0, "rejected": 0}
+        self.charges = {"total": ZERO, "clean": ZERO, "held": ZERO, "rejected": ZERO}
+        self.unpriced = 0  # claims whose CLM02 is not an amount (held by BAL001)
         self.rejection: dict[str, str] | None = None
-        self.usable_transactions = 0
-        self.rejected_transactions = 0
         self.tr3 = Tr3Index()
         self.tr3_note: str | None = None
         self._transaction_errors: list[Finding] = []
@@ -106,10 +109,12 @@ class FileRun:
             )
         if self.tr3_note:
             self.notes.append(self.tr3_note)
-        nothing_usable = self.usable_transactions == 0 or (
-            self.counts["claims"] == 0 and self.rejected_transactions > 0
-        )
-        if nothing_usable and self.rejection is None:
+        if self.unpriced:
+            self.notes.append(
+                f"{self.unpriced} claim(s) have a total charge (CLM02) that is not an amount; "
+                "they are held and their charges are not in the sums."
+            )
+        if self.checked_claims == 0 and self.rejection is None:
             first = next((f for f in self.file_findings if f.edit in ("ENV002", "ENV005")), None)
             if first is not None:
                 self.rejection = {
@@ -117,10 +122,11 @@ class FileRun:
                     "message": first.message,
                     "what_to_do": _what_to_do(first.edit),
                 }
-            elif self.counts["claims"] == 0:
+            else:
                 self.rejection = {
                     "edit": "ENV002",
-                    "message": f"{self.path.name} holds no 837 professional transaction.",
+                    "message": f"{self.path.name} holds no 837 professional claim that could be "
+                    "read.",
                     "what_to_do": _what_to_do("ENV002"),
                 }
 
@@ -155,9 +161,15 @@ class FileRun:
                 f"segment {self.tr3.checked} were checked against the TR3 map; later ones were not."
             )
 
+    @property
+    def checked_claims(self) -> int:
+        return self.counts["clean"] + self.counts["fixed"] + self.counts["held"]
+
     def _on(self, event: rd.Event) -> None:
         if isinstance(event, rd.SubscriberBlock):
             self._block(event)
+        elif isinstance(event, rd.UnreadClaim):
+            self._unread(event.clm)
         elif isinstance(event, rd.Problem):
             self._file_finding(event.edit, event.message, event.segment, event.severity)
         elif isinstance(event, rd.TransactionStart):
@@ -201,10 +213,8 @@ class FileRun:
         self._transaction_hold = None
         self._versions.add(header.version)
         if event.rejected is not None and event.rejected.edit == "ENV002":
-            self.rejected_transactions += 1
             self._file_finding("ENV002", event.rejected.message, event.rejected.segment)
             return
-        self.usable_transactions += 1
         if event.rejected is not None:  # cut off (ENV005) or a broken envelope: claims held
             self._transaction_hold = self._file_finding(
                 event.rejected.edit, event.rejected.message, event.rejected.segment
@@ -304,8 +314,21 @@ class FileRun:
         if self.options.progress is not None and self._reader is not None:
             self.options.progress(self._reader.segment_count, self._reader.trailers.segments)
 
+    def _unread(self, clm: Segment) -> None:
+        """A claim that cannot go into an 837P output: counted, with its charge, as rejected."""
+        charge = parse_decimal(clm.get(2))
+        self.counts["claims"] += 1
+        self.counts["rejected"] += 1
+        if charge is None:
+            self.unpriced += 1
+        else:
+            self.charges["total"] += charge
+            self.charges["rejected"] += charge
+
     def _record(self, result: ClaimResult, header: TransactionHeader) -> None:
         claim = result.claim
+        if claim.charge is None:
+            self.unpriced += 1
         charge = claim.charge or ZERO
         self.counts["claims"] += 1
         self.counts[result.disposition] += 1
@@ -377,10 +400,14 @@ class FileRun:
         self.rejection = {"edit": edit, "message": message, "what_to_do": _what_to_do(edit)}
 
     @property
-    def status(self) -> str:
-        if self.rejection is not None:
-            return "rejected"
-        return "held" if self.counts["held"] else "clean"
+    def status(self) -> FileStatus:
+        return file_status(
+            checked_claims=self.checked_claims,
+            held_claims=self.counts["held"],
+            rejected_claims=self.counts["rejected"],
+            file_severities=(f.severity or "error" for f in self.file_findings),
+            rejected_whole=self.rejection is not None,
+        )
 
     def report_head(
         self, *, input_name: str, sha256: str, version: str, profile: str

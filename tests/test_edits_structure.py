@@ -119,7 +119,7 @@ def test_stray_envelope_segment_inside_a_transaction_holds_its_claims(tmp_path: 
     text = wrap(CLAIM + CLAIM.replace("P1", "P2"))
     stray = text.replace("HL*2*1*22*0~", "GS*HC*X*Y*20260415*1200*9*X*005010X222A1~\nHL*2*1*22*0~")
     result = scrub_text(tmp_path / "f", stray)
-    assert result.counts == {"claims": 2, "clean": 0, "fixed": 0, "held": 2}
+    assert result.counts == {"claims": 2, "clean": 0, "fixed": 0, "held": 2, "rejected": 0}
     assert "GS segment stands inside transaction" in str(edits_found(result)["IG002"][0])
 
 

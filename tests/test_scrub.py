@@ -35,11 +35,16 @@ def test_clean_fixed_and_held_go_to_their_files(tmp_path: Path) -> None:
     source = wrap(CLEAN + FIXABLE + HELD)
     result = scrub_text(tmp_path, source)
     assert result.exit_status == 1
-    assert result.counts == {"claims": 3, "clean": 1, "fixed": 1, "held": 1}
+    assert result.counts == {"claims": 3, "clean": 1, "fixed": 1, "held": 1, "rejected": 0}
     clean, held = Path(result.outputs["clean"] or ""), Path(result.outputs["held"] or "")
     assert [c[0] for c in claims_in(clean)] == ["P3", "P1"]
     assert [c[0] for c in claims_in(held)] == ["P2"]
-    assert result.charges == {"total": "280.00", "clean": "180.00", "held": "100.00"}
+    assert result.charges == {
+        "total": "280.00",
+        "clean": "180.00",
+        "held": "100.00",
+        "rejected": "0.00",
+    }
     report = json.loads(Path(result.outputs["json"] or "").read_text())
     finding = next(f for f in report["claims"][2]["findings"] if f["edit"] == "DX002")
     assert finding["suggestions"] == ["M62830", "M62831", "M62838"]

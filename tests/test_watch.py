@@ -92,7 +92,7 @@ def test_once_scrubs_every_sample_then_moves_it(dirs: Dirs, tmp_path: Path) -> N
     processed = {e["file"]: e for e in events(dirs.log, "processed")}
     mixed = processed["mixed.837"]
     assert mixed["status"] == "held" and mixed["exit_status"] == 1
-    assert mixed["counts"] == {"claims": 5, "clean": 2, "fixed": 1, "held": 2}
+    assert mixed["counts"] == {"claims": 5, "clean": 2, "fixed": 1, "held": 2, "rejected": 0}
     assert re.fullmatch(r"[0-9a-f]{64}", mixed["sha256"])
     assert mixed["duration_s"] >= 0
     assert processed["notes.txt"]["exit_status"] == 3

@@ -9,6 +9,8 @@ from scrubber.checks.registry import CheckContext, claim_check
 from scrubber.findings import Finding, Fix
 from scrubber.model import Claim
 
+POINTER_VALUES = frozenset(str(n) for n in range(1, 13))  # SV107: 1..12 written plainly
+
 
 @claim_check("PTR001")
 def pointer_to_missing_diagnosis(claim: Claim, ctx: CheckContext) -> Iterator[Finding]:
@@ -19,7 +21,7 @@ def pointer_to_missing_diagnosis(claim: Claim, ctx: CheckContext) -> Iterator[Fi
             continue
         for pointer in line.pointers:
             value = pointer.strip()
-            if not value.isdigit() or not 1 <= int(value) <= 12:
+            if value not in POINTER_VALUES:  # "01", "١" and " 1" are not pointers
                 yield Finding(
                     ctx.message("range", pointer=value, procedure=line.procedure), sv1, "SV107"
                 )

@@ -94,6 +94,14 @@ class InterchangeEnd:
     iea: Segment | None
 
 
+@dataclass(slots=True)
+class UnreadClaim:
+    """A CLM the reader could not place in an 837P transaction (in a rejected transaction, or
+    outside any ST..SE): it is counted as rejected, never dropped."""
+
+    clm: Segment
+
+
 Event = (
     InterchangeStart
     | GroupStart
@@ -103,6 +111,7 @@ Event = (
     | TransactionEnd
     | GroupEnd
     | InterchangeEnd
+    | UnreadClaim
     | Problem
 )
 
@@ -238,22 +247,41 @@ class Reader:
             elif sid == "TA1":
                 continue
             else:
-                yield Problem(
-                    "ENV005",
-                    f"Segment {sid or '(empty)'} stands outside any transaction (ST..SE); "
-                    "it was not read.",
-                    segment,
-                )
+                pending = yield from self._outside(segment, it)
 
     def _skip_transaction(self, it: Iterator[Segment]) -> Generator[Event, None, Segment | None]:
-        # generator returning the segment that ended the skip (to be processed by the caller)
+        """Pass over a transaction that is not read, yielding its claims as unread; returns the
+        envelope segment that ended it early (for the caller), or None after its SE."""
         for segment in it:
             if segment.id == "SE":
                 return None
             if segment.id in ("GE", "IEA", "ISA", "GS"):
                 return segment
+            if segment.id == "CLM":
+                yield UnreadClaim(segment)
         return None
-        yield  # pragma: no cover
+
+    def _outside(
+        self, first: Segment, it: Iterator[Segment]
+    ) -> Generator[Event, None, Segment | None]:
+        """A run of segments outside any transaction: one problem for the run, its claims
+        unread; returns the envelope segment that ended the run."""
+        count, claims = 0, 0
+        segment: Segment | None = first
+        while segment is not None and segment.id not in ("ISA", "GS", "ST", "GE", "IEA", "TA1"):
+            count += 1
+            if segment.id == "CLM":
+                claims += 1
+                yield UnreadClaim(segment)
+            segment = next(it, None)
+        yield Problem(
+            "ENV005",
+            f"{count} segment(s) from segment {first.number} ({first.id or '(empty)'}) on stand "
+            "outside any transaction (ST..SE) and were not read"
+            + (f"; the {claims} claim(s) among them are counted as rejected." if claims else "."),
+            first,
+        )
+        return segment
 
     def _transaction(
         self, st: Segment, isa: Segment, gs: Segment, it: Iterator[Segment]
