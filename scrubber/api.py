@@ -8,9 +8,9 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -57,8 +57,30 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def scrub(path: Path, options: ScrubOptions | None = None) -> ScrubResult:
-    """Scrub one file: write clean/held 837s and the reports; return what happened."""
+def output_stems(paths: Sequence[Path], out_dir: Path | None = None) -> list[str]:
+    """The output stem of each input of one run. When two inputs would get the same output
+    names (the same folder and stem: batch.837 and batch.txt, or d1/batch.837 and d2/batch.837
+    with -o), the later ones keep their suffix (batch.txt.clean.837) and never overwrite."""
+    taken: set[tuple[Path, str]] = set()
+    stems = []
+    for path in paths:
+        folder = Path(out_dir or path.parent).resolve()
+        stem = output_stem(path)
+        if (folder, stem) in taken:
+            stem = path.name
+        base, number = stem, 2
+        while (folder, stem) in taken:
+            stem, number = f"{base}.{number}", number + 1
+        taken.add((folder, stem))
+        stems.append(stem)
+    return stems
+
+
+def scrub(
+    path: Path, options: ScrubOptions | None = None, *, stem: str | None = None
+) -> ScrubResult:
+    """Scrub one file: write clean/held 837s and the reports; return what happened. `stem`
+    names the outputs (default: the input's name without its suffix; see output_stems)."""
     options = options or ScrubOptions()
     path = Path(path)
     profile = load_profile(options.profile)
@@ -84,7 +106,7 @@ def scrub(path: Path, options: ScrubOptions | None = None) -> ScrubResult:
         clean_dir=out_dir,
         held_dir=options.held_dir or out_dir,
         reports_dir=options.reports_dir or out_dir,
-        stem=output_stem(path),
+        stem=stem or output_stem(path),
     )
     sha = sha256_of(path)
     file_run.sinks = sinks = ledger_sinks(options, path.name, sha, profile.name)
@@ -92,7 +114,8 @@ def scrub(path: Path, options: ScrubOptions | None = None) -> ScrubResult:
         try:
             file_run.run()
         except NotX12Error as error:
-            file_run.reject("ENV001", _not_x12_message(path, str(error)), error.segment_number)
+            message = engine.spec("ENV001").message(error.kind, name=path.name, reason=str(error))
+            file_run.reject("ENV001", message, error.segment_number)
         except BaseException:
             file_run.discard()
             raise
@@ -141,15 +164,3 @@ def write_run_index(results: list[ScrubResult], folder: Path) -> Path:
         entries.append({**result.report, "outputs": {**result.report["outputs"], "html": link}})
     write_index(entries, folder)
     return folder / INDEX_NAME
-
-
-def _not_x12_message(path: Path, reason: str) -> str:
-    return (
-        f"{path.name} is not an X12 interchange: {reason}. An 837 claim file starts with an ISA "
-        "segment of exactly 106 characters. Check that this is the claim file your practice "
-        "management system exported (not a report, a PDF or a zip), and export it again."
-    )
-
-
-def money(amount: Decimal) -> str:
-    return f"{amount.quantize(Decimal('0.01'))}"

@@ -30,6 +30,9 @@ def data_dir(name: str) -> Path:
     raise CatalogueError(f"the {name}/ folder is missing from this installation")
 
 
+DEFAULT_WHAT_TO_DO = "Correct the file and run the scrubber again."
+
+
 @dataclass(frozen=True, slots=True)
 class EditSpec:
     id: str
@@ -51,6 +54,12 @@ class EditSpec:
     #: The edit this one refines (CTX002 refines DX002): it settles some of the claims the
     #: other would flag, and is off whenever the edit it refines is ignored or switched off.
     refines: str | None = None
+    #: An edit that keeps the outputs sound (ENV*, HL001, IG001, IG002, BAL001: `guards_outputs
+    #: = true` in its TOML): it runs whatever --select says and cannot be ignored, switched off
+    #: or lowered from error by a profile.
+    guards_outputs: bool = False
+    #: What the person who gets a rejected file should do (structural edits that reject one).
+    what_to_do: str = DEFAULT_WHAT_TO_DO
 
     def message(self, key: str = "default", **values: object) -> str:
         template = self.messages.get(key) or self.messages.get("default") or self.title
@@ -134,6 +143,8 @@ def _load_edit(path: Path) -> EditSpec:
         messages=dict(data.get("messages", {})),
         params=dict(data.get("params", {})),
         refines=data.get("refines"),
+        guards_outputs=bool(data.get("guards_outputs", False)),
+        what_to_do=data.get("what_to_do", DEFAULT_WHAT_TO_DO).strip(),
     )
 
 
@@ -205,11 +216,46 @@ def load_profile(name_or_path: str = "default") -> Profile:
         )
     except CodeListError as error:
         raise CatalogueError(str(error)) from error
+    for edit_id, spec in catalogue.items():
+        original = catalogue_default(edit_id)
+        lowered = original.severity == "error" and spec.severity != "error"
+        if spec.guards_outputs and (not spec.enabled or lowered):
+            raise CatalogueError(
+                f"profile {path.name}: {edit_id} keeps the outputs sound; a profile cannot "
+                "switch it off or lower its severity"
+            )
     return Profile(name=data.get("name", path.stem), edits=catalogue, lists=lists)
 
 
+def catalogue_default(edit_id: str) -> EditSpec:
+    return load_catalogue()[edit_id]
+
+
 def selected(edit_id: str, select: tuple[str, ...], ignore: tuple[str, ...]) -> bool:
-    """--select/--ignore take ids or id prefixes (DX, PTR001)."""
+    """--select/--ignore take ids or id prefixes (DX, PTR001). An edit that keeps the outputs
+    sound is always selected (check_selection refuses an --ignore that names one)."""
+    if edit_id in load_catalogue() and load_catalogue()[edit_id].guards_outputs:
+        return True
     if select and not any(edit_id.startswith(s) for s in select):
         return False
     return not any(edit_id.startswith(i) for i in ignore)
+
+
+def check_selection(select: tuple[str, ...], ignore: tuple[str, ...]) -> None:
+    """Raise CatalogueError (a usage error) for an id or prefix that names no edit, and for an
+    --ignore that names an edit keeping the outputs sound."""
+    catalogue = load_catalogue()
+    for option, values in (("--select", select), ("--ignore", ignore)):
+        for value in values:
+            named = [e for e in catalogue if e.startswith(value)]
+            if not value or not named:
+                raise CatalogueError(
+                    f"{option} {value!r}: no edit has that id or prefix; `scrub837 edits` "
+                    "lists them"
+                )
+            guarding = [e for e in named if catalogue[e].guards_outputs]
+            if option == "--ignore" and guarding:
+                raise CatalogueError(
+                    f"--ignore {value!r} names {', '.join(guarding)}, which keep(s) the clean "
+                    "output sound and always run(s)"
+                )

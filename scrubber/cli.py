@@ -11,9 +11,11 @@ from pathlib import Path
 import click
 
 from scrubber import __version__
-from scrubber.api import ScrubOptions, ScrubResult, scrub, write_run_index
+from scrubber.api import ScrubOptions, ScrubResult, output_stems, scrub, write_run_index
 from scrubber.catalogue import load_catalogue
 from scrubber.cli_options import (
+    check_inputs,
+    echo,
     file_errors,
     ledger_choice,
     ledger_options,
@@ -97,9 +99,7 @@ def scrub_command(
     Exit status: 0 all claims clean or fixed, 1 some held, 2 usage error,
     3 a file rejected as a whole, 4 internal error.
     """
-    for path in files:
-        if not path.is_file():
-            raise click.UsageError(f"{path}: no such file")
+    check_inputs(files)
     options = ScrubOptions(
         out_dir=out_dir,
         tr3=not no_tr3,
@@ -117,24 +117,25 @@ def scrub_command(
     )
     worst = 0
     results: list[ScrubResult] = []
-    for path in files:
+    for path, stem in zip(files, output_stems(files, out_dir), strict=True):
         with file_errors(path):
-            result = scrub(path, options)
+            result = scrub(path, options, stem=stem)
         counts = result.counts
-        click.echo(
+        echo(
             f"{path.name}: {result.status} - {counts['claims']} claims: {counts['clean']} clean, "
-            f"{counts['fixed']} fixed, {counts['held']} held "
-            f"(${result.charges['held']} of ${result.charges['total']} held)"
+            f"{counts['fixed']} fixed, {counts['held']} held"
+            + (f", {counts['rejected']} rejected" if counts.get("rejected") else "")
+            + f" (${result.charges['held']} of ${result.charges['total']} held)"
         )
         if result.report.get("rejection"):
-            click.echo(f"  rejected: {result.report['rejection']['message']}")
+            echo(f"  rejected: {result.report['rejection']['message']}")
         for name in ("clean", "held", "html", "json"):
             if result.outputs.get(name):
-                click.echo(f"  {name:5}  {result.outputs[name]}")
+                echo(f"  {name:5}  {result.outputs[name]}")
         worst = max(worst, result.exit_status)
         results.append(result)
     if len(results) > 1:
-        click.echo(f"index  {write_run_index(results, out_dir or files[0].parent)}")
+        echo(f"index  {write_run_index(results, out_dir or files[0].parent)}")
     sys.exit(worst)
 
 

@@ -140,6 +140,43 @@ def out_option(what: str) -> Callable[[F], F]:
     )
 
 
+def check_inputs(files: tuple[Path, ...]) -> None:
+    """Every input must be a regular file: say what it is when it is not (usage error)."""
+    for path in files:
+        if path.is_dir():
+            raise click.UsageError(f"{path}: is a folder, not a claim file; name the files in it")
+        if path.exists() and not path.is_file():
+            raise click.UsageError(
+                f"{path}: is not a regular file (a device, pipe or socket); save the claims to "
+                "a file and name that"
+            )
+        if not path.exists():
+            raise click.UsageError(f"{path}: no such file")
+
+
+_stdout_closed = False
+
+
+def echo(text: str) -> None:
+    """click.echo, except that a reader who closed stdout early (`| head -1`) does not stop the
+    run: later files are still processed and the exit status still says how they went."""
+    global _stdout_closed
+    if _stdout_closed:
+        return
+    try:
+        click.echo(text)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _stdout_closed = True
+        # Python flushes stdout again on exit: point it at /dev/null so that flush succeeds
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+        click.echo(
+            "scrub837: standard output was closed; the run goes on without printing", err=True
+        )
+
+
 @contextmanager
 def file_errors(path: Path) -> Iterator[None]:
     """What can go wrong with one input, as the CLI reports it: a bad catalogue, profile, code

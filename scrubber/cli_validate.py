@@ -10,8 +10,8 @@ from pathlib import Path
 
 import click
 
-from scrubber.api import ScrubOptions
-from scrubber.cli_options import file_errors, out_option, run_options
+from scrubber.api import ScrubOptions, output_stems
+from scrubber.cli_options import check_inputs, echo, file_errors, out_option, run_options
 from scrubber.validate import ACKS, ValidateResult
 from scrubber.validate import validate as validate_file
 
@@ -51,9 +51,7 @@ def validate(
     Exit status: 0 everything accepted, 1 some transactions or claims rejected,
     2 usage error, 3 a file rejected as a whole, 4 internal error.
     """
-    for path in files:
-        if not path.is_file():
-            raise click.UsageError(f"{path}: no such file")
+    check_inputs(files)
     if out_dir is not None:
         out_dir.mkdir(parents=True, exist_ok=True)
     options = ScrubOptions(
@@ -66,9 +64,9 @@ def validate(
     )
     wanted = tuple(a.lower() for a in acks) or ACKS
     worst = 0
-    for path in files:
+    for path, stem in zip(files, output_stems(files, out_dir), strict=True):
         with file_errors(path):
-            result = validate_file(path, options, acks=wanted, counter_file=control_file)
+            result = validate_file(path, options, acks=wanted, counter_file=control_file, stem=stem)
         _echo(path, result)
         worst = max(worst, result.exit_status)
     sys.exit(worst)
@@ -76,7 +74,7 @@ def validate(
 
 def _echo(path: Path, result: ValidateResult) -> None:
     t, c = result.transactions, result.claims
-    click.echo(
+    echo(
         f"{path.name}: {result.status} - transactions {t['accepted']} accepted, "
         f"{t['rejected']} rejected; claims {c['accepted']} accepted, {c['rejected']} rejected"
         + (
@@ -87,12 +85,12 @@ def _echo(path: Path, result: ValidateResult) -> None:
     )
     for reply in result.interchanges:
         if reply.ta1 is not None:
-            click.echo(f"  interchange {reply.received_control}: rejected (TA1 note {reply.ta1})")
+            echo(f"  interchange {reply.received_control}: rejected (TA1 note {reply.ta1})")
     rejection = result.scrub.report.get("rejection")
     if rejection:
-        click.echo(f"  rejected: {rejection['message']}")
+        echo(f"  rejected: {rejection['message']}")
     for note in result.notes:
-        click.echo(f"  note: {note}")
+        echo(f"  note: {note}")
     for name in ("999", "277ca", "json", "html"):
         if result.outputs.get(name):
-            click.echo(f"  {name:5}  {result.outputs[name]}")
+            echo(f"  {name:5}  {result.outputs[name]}")

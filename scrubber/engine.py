@@ -6,7 +6,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import Literal
 
-from scrubber.catalogue import EditSpec, Profile, load_catalogue, selected
+from scrubber.catalogue import EditSpec, Profile, check_selection, load_catalogue, selected
 from scrubber.checks import CLAIM_CHECKS, CheckContext, RunContext
 from scrubber.findings import Finding
 from scrubber.model import Claim
@@ -36,6 +36,7 @@ class Engine:
         ignore: tuple[str, ...] = (),
         unsafe_fixes: bool = False,
     ) -> None:
+        check_selection(select, ignore)  # an unknown id or an ignored guard: a usage error
         self.profile = profile
         self.edits = profile.edits
         self.unsafe_fixes = unsafe_fixes

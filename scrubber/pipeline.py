@@ -120,14 +120,14 @@ class FileRun:
                 self.rejection = {
                     "edit": first.edit,
                     "message": first.message,
-                    "what_to_do": _what_to_do(first.edit),
+                    "what_to_do": self.engine.spec(first.edit).what_to_do,
                 }
             else:
                 self.rejection = {
                     "edit": "ENV002",
                     "message": f"{self.path.name} holds no 837 professional claim that could be "
                     "read.",
-                    "what_to_do": _what_to_do("ENV002"),
+                    "what_to_do": self.engine.spec("ENV002").what_to_do,
                 }
 
     def _validate_tr3(self) -> None:
@@ -397,7 +397,11 @@ class FileRun:
         self.discard_outputs()
         finding = Finding(message, None, severity="error", edit=edit)
         self.file_findings.append(finding)
-        self.rejection = {"edit": edit, "message": message, "what_to_do": _what_to_do(edit)}
+        self.rejection = {
+            "edit": edit,
+            "message": message,
+            "what_to_do": self.engine.spec(edit).what_to_do,
+        }
 
     @property
     def status(self) -> FileStatus:
@@ -475,6 +479,7 @@ class FileRun:
                     write_html(out, report, self.spool)
             for name, output in pending:
                 outputs[name] = output.commit()
+            self._remove_stale(outputs)
             os.replace(json_tmp, self.json_path)
             outputs["json"] = self.json_path
             if html_tmp is not None:
@@ -486,6 +491,17 @@ class FileRun:
         finally:
             self.spool.close()
         return outputs
+
+    def _remove_stale(self, written: dict[str, Path | None]) -> None:
+        """Outputs an earlier scrub of the same input left that this run does not write: gone,
+        so that what lies beside the report is what the report names."""
+        if self.validate_only:
+            return
+        for name, final in (("clean", self.clean.final), ("held", self.held.final)):
+            if written.get(name) is None:
+                final.unlink(missing_ok=True)
+        if not self.options.html:
+            self.html_path.unlink(missing_ok=True)
 
     def _explanations(self, report: dict[str, Any]) -> dict[str, dict[str, str]]:
         seen = {f["edit"] for f in report["findings"]} | self.spool.edits
@@ -520,19 +536,6 @@ def _mask_entry(entry: dict[str, Any]) -> dict[str, Any]:
 
     masked = mask_report({"claims": [entry], "findings": []})
     return masked["claims"][0]
-
-
-WHAT_TO_DO = {
-    "ENV001": "Export the claim file again from your practice management system; an 837 "
-    "starts with ISA.",
-    "ENV002": "Send professional (837P, 005010X222A1) claims to scrub837; route institutional, "
-    "dental or other files to the tool meant for them.",
-    "ENV005": "The file is cut off. Ask the sender (or your export) for the complete file.",
-}
-
-
-def _what_to_do(edit: str) -> str:
-    return WHAT_TO_DO.get(edit, "Correct the file and run the scrubber again.")
 
 
 __all__ = ["FileRun", "parse_d8"]

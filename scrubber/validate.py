@@ -68,6 +68,8 @@ def validate(
     options: ScrubOptions | None = None,
     acks: Iterable[str] = ACKS,
     counter_file: Path | None = None,
+    *,
+    stem: str | None = None,
 ) -> ValidateResult:
     """Validate one 837P file and write its acknowledgments; see the module docstring."""
     path = Path(path)
@@ -81,7 +83,8 @@ def validate(
     if options.tr3:
         tr3_errors = _tr3_errors(path, options.jobs, options.tr3_engine, notes)
     # the pipeline takes this TR3 run instead of walking the map a second time
-    result = scrub(path, replace(options, tr3_errors=tr3_errors))
+    stem = stem or output_stem(path)
+    result = scrub(path, replace(options, tr3_errors=tr3_errors), stem=stem)
 
     scan = scan_file(
         path,
@@ -100,7 +103,7 @@ def validate(
     )
     try:
         outputs, replies = _write_acks(
-            path, out_dir, wanted, scan, collected, codes, counter_file, now
+            stem, out_dir, wanted, scan, collected, codes, counter_file, now
         )
     finally:
         collected.close()
@@ -189,7 +192,7 @@ def _severity(profile: Profile, options: ScrubOptions, edit_id: str) -> Severity
 
 
 def _write_acks(
-    path: Path,
+    stem: str,
     out_dir: Path,
     wanted: tuple[str, ...],
     scan: FileScan,
@@ -198,7 +201,6 @@ def _write_acks(
     counter_file: Path | None,
     now: datetime,
 ) -> tuple[dict[str, Path | None], list[ack999.InterchangeAck]]:
-    stem = output_stem(path)
     finals = {"999": out_dir / f"{stem}.999", "277ca": out_dir / f"{stem}.277ca"}
     want_999 = "999" in wanted and bool(scan.interchanges)
     want_277 = "277ca" in wanted and collected.control_numbers_needed() > 0

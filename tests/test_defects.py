@@ -3,12 +3,19 @@ comes out `clean`, and claims and charges in = clean + fixed + held + rejected."
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 from scrubber.api import ScrubResult
+from scrubber.catalogue import CatalogueError
+from scrubber.cli import main
 from tests.corpus import claims_in
 from tests.helpers import report_of, scrub_text, wrap
 
@@ -150,3 +157,158 @@ def test_9_the_unbroken_file_is_clean(tmp_path: Path) -> None:
     result = scrub_text(tmp_path, wrap(CLAIMS), tr3=False)
     assert result.status == "clean" and result.exit_status == 0
     conserved(result, 3, "300")
+
+
+# 5. --select and --ignore cannot switch off what keeps the outputs sound --------------------
+
+
+def test_5_select_keeps_the_guarding_edits(tmp_path: Path) -> None:
+    # a claim total that is not its lines' sum (BAL001) and an SE count that is wrong (ENV004)
+    text = wrap(CLAIMS).replace("CLM*P2*100*", "CLM*P2*150*")
+    result = scrub_text(tmp_path, text, select=("DX", "PTR001"))
+    report = report_of(result)
+    p2 = next(c for c in report["claims"] if c["claim_id"] == "P2")
+    assert p2["disposition"] == "held"
+    assert [f["edit"] for f in p2["findings"]] == ["BAL001"]
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "words"),
+    [
+        ("select", ("DX02",), "no edit"),
+        ("ignore", ("XYZ",), "no edit"),
+        ("ignore", ("IG001",), "sound"),
+        ("ignore", ("ENV",), "sound"),
+        ("ignore", ("BAL",), "sound"),
+    ],
+)
+def test_5_unknown_or_guarding_ids_are_usage_errors(
+    tmp_path: Path, option: str, value: tuple[str, ...], words: str
+) -> None:
+    flag = f"--{option}"
+    parts = wrap(CLAIMS)
+    (tmp_path / "batch.837").write_text(parts)
+    run = CliRunner().invoke(
+        main, ["scrub", str(tmp_path / "batch.837"), "--no-tr3", flag, value[0]]
+    )
+    assert run.exit_code == 2, run.output
+    assert words in run.output and value[0] in run.output
+    with pytest.raises(CatalogueError):
+        scrub_text(tmp_path / "api", parts, **{option: value})
+
+
+@pytest.mark.parametrize("change", ["enabled = false", 'severity = "warning"'])
+def test_5_a_profile_cannot_switch_off_a_guarding_edit(tmp_path: Path, change: str) -> None:
+    profile = tmp_path / "lenient.toml"
+    profile.write_text(f'name = "lenient"\n[edits.IG001]\n{change}\n')
+    with pytest.raises(CatalogueError, match="IG001"):
+        scrub_text(tmp_path, wrap(CLAIMS), profile=str(profile))
+
+
+# 4. two inputs with the same stem never overwrite each other --------------------------------
+
+
+def test_4_same_stem_in_one_run_keeps_the_suffix(tmp_path: Path) -> None:
+    (tmp_path / "d1").mkdir()
+    (tmp_path / "d2").mkdir()
+    first, second = wrap(CLAIMS), wrap(CLAIMS).replace("CLM*P", "CLM*Q")
+    inputs = [tmp_path / "batch.837", tmp_path / "batch.txt", tmp_path / "d1" / "batch.837"]
+    inputs.append(tmp_path / "d2" / "batch.837")
+    for number, path in enumerate(inputs):
+        path.write_text(first if number % 2 == 0 else second)
+    out = tmp_path / "out"
+    run = CliRunner().invoke(main, ["scrub", *map(str, inputs[2:]), "--no-tr3", "-o", str(out)])
+    assert run.exit_code == 0, run.output
+    assert claims_in(out / "batch.clean.837")[0][0] == "P1"
+    assert claims_in(out / "batch.837.clean.837")[0][0] == "Q1"
+    run = CliRunner().invoke(main, ["scrub", *map(str, inputs[:2]), "--no-tr3"])
+    assert run.exit_code == 0, run.output
+    assert claims_in(tmp_path / "batch.clean.837")[0][0] == "P1"
+    assert claims_in(tmp_path / "batch.txt.clean.837")[0][0] == "Q1"
+    assert (tmp_path / "batch.txt.report.json").exists()
+
+
+# 6. a re-run removes what the earlier run wrote and this one does not -----------------------
+
+
+def test_6_rerun_removes_stale_outputs(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    first = scrub_text(tmp_path, wrap(CLAIMS))
+    assert first.outputs["clean"] is not None and (out / "batch.clean.837").exists()
+    held = wrap(CLAIMS.replace("M5450", "M6283"))  # every claim held now
+    second = scrub_text(tmp_path, held)
+    assert second.outputs["clean"] is None and second.outputs["held"] is not None
+    assert not (out / "batch.clean.837").exists()
+    rejected = scrub_text(tmp_path, "not an 837 at all")
+    assert rejected.status == "rejected"
+    assert sorted(p.name for p in out.iterdir()) == ["batch.report.json"]
+
+
+# 10. a byte that is not UTF-8 ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("where", [b"DOE*JANE", b"CLM*P2", b"M5450"])
+@pytest.mark.parametrize("tr3", [False, True])
+def test_10_a_byte_that_is_not_utf8_rejects_with_a_message(
+    tmp_path: Path, where: bytes, tr3: bool
+) -> None:
+    data = wrap(CLAIMS).encode().replace(where, where[:2] + b"\xe9" + where[2:], 1)
+    path = tmp_path / "batch.837"
+    path.write_bytes(data)
+    run = CliRunner().invoke(main, ["scrub", str(path), *([] if tr3 else ["--no-tr3"])])
+    assert run.exit_code == 3, run.output
+    assert "0xE9" in run.output and "not UTF-8" in run.output
+    report = json.loads((tmp_path / "batch.report.json").read_text())
+    assert report["status"] == "rejected" and report["rejection"]["edit"] == "ENV001"
+
+
+# 11. stdout closed early --------------------------------------------------------------------
+
+
+def test_11_closed_stdout_does_not_stop_the_run(tmp_path: Path) -> None:
+    inputs = []
+    for name in ("a.837", "b.837", "c.837"):
+        (tmp_path / name).write_text(wrap(CLAIMS))
+        inputs.append(str(tmp_path / name))
+    process = subprocess.Popen(
+        [sys.executable, "-m", "scrubber", "scrub", *inputs, "--no-tr3", "--no-ledger"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert process.stdout is not None and process.stderr is not None
+    process.stdout.readline()
+    process.stdout.close()  # as `| head -1` does
+    stderr = process.stderr.read().decode()
+    assert process.wait(timeout=120) == 0, stderr
+    assert "Traceback" not in stderr
+    for name in ("a", "b", "c"):
+        assert (tmp_path / f"{name}.report.json").exists()
+
+
+# 12. messages that say what is wrong --------------------------------------------------------
+
+
+def test_12_folder_and_device_are_named_as_such(tmp_path: Path) -> None:
+    for target, words in ((tmp_path, "is a folder"), (Path(os.devnull), "not a regular file")):
+        for command in ("scrub", "validate"):
+            run = CliRunner().invoke(main, [command, str(target)])
+            assert run.exit_code == 2 and words in run.output, run.output
+    run = CliRunner().invoke(main, ["scrub", str(tmp_path / "missing.837")])
+    assert run.exit_code == 2 and "no such file" in run.output
+
+
+def test_12_isa11_equal_to_the_terminator_is_named(tmp_path: Path) -> None:
+    text = wrap(CLAIMS).replace("*^*00501*", "*~*00501*", 1)
+    result = scrub_text(tmp_path, text)
+    assert result.status == "rejected"
+    message = report_of(result)["rejection"]["message"]
+    assert "ISA11" in message and "106 characters the X12" not in message
+
+
+def test_12_ignoring_dx002_also_silences_ctx002(tmp_path: Path) -> None:
+    claim = CLAIMS.replace("M5450", "M6283", 1)
+    held = report_of(scrub_text(tmp_path / "a", wrap(claim)))["claims"][0]
+    assert held["disposition"] == "held"
+    ignored = report_of(scrub_text(tmp_path / "b", wrap(claim), ignore=("DX002",)))
+    edits = [f["edit"] for f in ignored["claims"][0]["findings"]]
+    assert "DX002" not in edits and "CTX002" not in edits

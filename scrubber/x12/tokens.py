@@ -20,11 +20,13 @@ BOM = "\ufeff"
 
 
 class NotX12Error(Exception):
-    """The bytes are not an X12 interchange (no ISA, or an ISA that is not 106 characters)."""
+    """The bytes are not an X12 interchange (no ISA, an ISA that is not 106 characters, or a
+    byte that is not UTF-8 text)."""
 
-    def __init__(self, message: str, segment_number: int = 0) -> None:
+    def __init__(self, message: str, segment_number: int = 0, kind: str = "not_x12") -> None:
         super().__init__(message)
         self.segment_number = segment_number
+        self.kind = kind  # the ENV001 message: "not_x12", or "bytes" for text that is not UTF-8
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,8 +170,7 @@ def iter_segments(stream: BinaryIO, notes: ReadNotes | None = None) -> Iterator[
         if end != ISA_LENGTH - 1 and cur.text.startswith("ISA", cur.pos):
             # a terminator inside the fixed-length ISA: its fields cannot be trusted
             raise NotX12Error(
-                "the ISA segment is not the fixed 106 characters the X12 standard requires",
-                number + 1,
+                _terminator_inside_isa(cur.text[cur.pos : cur.pos + ISA_LENGTH]), number + 1
             )
         if end < 0:  # last segment without a terminator
             end = len(cur.text) - cur.pos
@@ -179,6 +180,8 @@ def iter_segments(stream: BinaryIO, notes: ReadNotes | None = None) -> Iterator[
         text = cur.text[cur.pos : cur.pos + end]
         suffix = cur.text[cur.pos + end : cur.pos + stop]
         number += 1
+        if not text.isascii() and _UNDECODABLE.search(text):
+            raise NotX12Error(_undecodable(text, number), number, "bytes")
         if number == 1 and len(suffix) > 1:
             notes.line_breaks = _describe_breaks(suffix[1:])
         cur.pos += stop
@@ -196,6 +199,37 @@ def iter_segments(stream: BinaryIO, notes: ReadNotes | None = None) -> Iterator[
             pos = found.end()
             yield RawSegment(text=text, suffix=found.group(2), number=number, delimiters=delimiters)
         cur.pos = pos
+
+
+# what surrogateescape makes of a byte that is not UTF-8
+_UNDECODABLE = re.compile("[\udc80-\udcff]")
+_SEGMENT_ID = re.compile("[A-Z][A-Z0-9]{0,2}|")
+
+
+def _undecodable(text: str, number: int) -> str:
+    found = _UNDECODABLE.search(text)
+    assert found is not None
+    byte = ord(found.group()) - 0xDC00
+    segment_id = _SEGMENT_ID.match(text).group() or "?"  # type: ignore[union-attr]
+    return (
+        f"segment {number} ({segment_id}) holds the byte 0x{byte:02X}, which is not UTF-8 text "
+        "(X12 files are ASCII or UTF-8): export the file again as UTF-8, or correct the "
+        "character in your practice management system"
+    )
+
+
+def _terminator_inside_isa(isa: str) -> str:
+    """Why an ISA of the right length is refused when its terminator occurs inside it."""
+    terminator = isa[105]
+    elements = isa[:105].split(isa[3])
+    for position, value in enumerate(elements[1:], start=1):
+        if terminator in value:
+            return (
+                f"ISA{position:02d} holds {terminator!r}, the character the ISA ends with as its "
+                "segment terminator; the delimiters (ISA11, ISA16, the terminator and the "
+                "element separator) must all differ"
+            )
+    return "the ISA segment is not the fixed 106 characters the X12 standard requires"
 
 
 def _describe_breaks(after: str) -> str:
