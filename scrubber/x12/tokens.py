@@ -196,6 +196,8 @@ def iter_segments(stream: BinaryIO, notes: ReadNotes | None = None) -> Iterator[
             if text.startswith("ISA"):
                 break  # a new interchange: its own delimiters
             number += 1
+            if not text.isascii() and _UNDECODABLE.search(text):
+                raise NotX12Error(_undecodable(text, number), number, "bytes")
             pos = found.end()
             yield RawSegment(text=text, suffix=found.group(2), number=number, delimiters=delimiters)
         cur.pos = pos
