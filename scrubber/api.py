@@ -19,7 +19,7 @@ from scrubber.catalogue import load_profile
 from scrubber.checks import RunContext
 from scrubber.content.run import run_content
 from scrubber.engine import Engine
-from scrubber.ledger.sink import ledger_sinks
+from scrubber.ledger.sink import ClaimSink, ledger_sinks
 from scrubber.options import ScrubOptions
 from scrubber.pipeline import FileRun
 from scrubber.x12.tokens import NotX12Error
@@ -77,7 +77,11 @@ def output_stems(paths: Sequence[Path], out_dir: Path | None = None) -> list[str
 
 
 def scrub(
-    path: Path, options: ScrubOptions | None = None, *, stem: str | None = None
+    path: Path,
+    options: ScrubOptions | None = None,
+    *,
+    stem: str | None = None,
+    sinks: Sequence[ClaimSink] = (),
 ) -> ScrubResult:
     """Scrub one file: write clean/held 837s and the reports; return what happened. `stem`
     names the outputs (default: the input's name without its suffix; see output_stems)."""
@@ -109,7 +113,8 @@ def scrub(
         stem=stem or output_stem(path),
     )
     sha = sha256_of(path)
-    file_run.sinks = sinks = ledger_sinks(options, path.name, sha, profile.name)
+    # told each claim's outcome: the claim ledger, and the caller's (validate: the 277CA)
+    file_run.sinks = sinks = ledger_sinks(options, path.name, sha, profile.name) + list(sinks)
     try:
         try:
             file_run.run()

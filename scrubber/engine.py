@@ -75,8 +75,11 @@ class Engine:
         """Set edit id and severity. A check may decide the severity case by case (THR002,
         HL001) unless the profile set one of its own, which then wins."""
         finding.edit = edit_id
+        spec = self.edits[edit_id]
         if finding.severity is None or edit_id in self.regraded:
-            finding.severity = self.edits[edit_id].severity
+            finding.severity = spec.severity
+        if self.run.mode == "validate" and "severity_in_validate" in spec.params:
+            finding.severity = spec.params["severity_in_validate"]
         return finding
 
     def spec(self, edit_id: str) -> EditSpec:

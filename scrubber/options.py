@@ -36,4 +36,7 @@ class ScrubOptions:
     # called after each subscriber block with (segments read, segments in the file): the desk's
     # progress bar
     progress: Callable[[int, int], None] | None = None
+    # validate: ST segment numbers of the transactions the 999 accepts (the envelope facts);
+    # the claims of any other transaction are counted as rejected, as the 999 rejects them
+    ack_accepted: frozenset[int] | None = None
     ledger: Path | bool = True  # the claim ledger: True its default place, False none

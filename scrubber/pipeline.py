@@ -199,8 +199,6 @@ class FileRun:
         if not self.engine.is_active(edit):
             return None
         finding = self.engine.stamp(Finding(message, segment, severity=severity), edit)  # type: ignore[arg-type]
-        if edit in ("ENV003", "ENV004"):
-            finding.severity = "error" if self.validate_only else self.engine.spec(edit).severity
         self.file_findings.append(finding)
         return finding
 
@@ -211,6 +209,8 @@ class FileRun:
         self._transaction_errors = []
         self._provider_errors = {}
         self._transaction_hold = None
+        accepted = self.options.ack_accepted
+        self._ack_rejected = accepted is not None and header.st.number not in accepted
         self._versions.add(header.version)
         if event.rejected is not None and event.rejected.edit == "ENV002":
             self._file_finding("ENV002", event.rejected.message, event.rejected.segment)
@@ -325,21 +325,29 @@ class FileRun:
             self.charges["total"] += charge
             self.charges["rejected"] += charge
 
+    _ack_rejected = False  # validate: the 999 rejects the transaction in hand
+
     def _record(self, result: ClaimResult, header: TransactionHeader) -> None:
         claim = result.claim
         if claim.charge is None:
             self.unpriced += 1
         charge = claim.charge or ZERO
         self.counts["claims"] += 1
-        self.counts[result.disposition] += 1
         self.charges["total"] += charge
-        self.charges["held" if result.disposition == "held" else "clean"] += charge
+        if self._ack_rejected:  # checked and reported, but its transaction is rejected
+            self.counts["rejected"] += 1
+            self.charges["rejected"] += charge
+        else:
+            self.counts[result.disposition] += 1
+            self.charges["held" if result.disposition == "held" else "clean"] += charge
         for finding in result.file_findings:
             if not any(f.edit == finding.edit for f in self.file_findings):
                 self.file_findings.append(finding)
         titles = self._titles
         entry = claim_entry(result, header, titles)
         entry["content"] = self.engine.run.content.claim_content()
+        if self._ack_rejected:
+            entry["disposition"] = "rejected"
         if self.options.mask_phi:
             entry = _mask_entry(entry)
         self.spool.add(entry)

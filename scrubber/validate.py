@@ -82,25 +82,33 @@ def validate(
     tr3_errors: list[Any] | None = None
     if options.tr3:
         tr3_errors = _tr3_errors(path, options.jobs, options.tr3_engine, notes)
-    # the pipeline takes this TR3 run instead of walking the map a second time
-    stem = stem or output_stem(path)
-    result = scrub(path, replace(options, tr3_errors=tr3_errors), stem=stem)
-
     scan = scan_file(
         path,
         tr3_errors or [],
         claim_severity=_severity(profile, options, "IG001"),
         other_severity=_severity(profile, options, "IG002"),
     )
-    now = datetime.now()
+    # the pipeline takes this TR3 run instead of walking the map a second time, and counts the
+    # claims of every transaction the 999 does not accept as rejected, so that the report's
+    # status is the 999's verdict
+    stem = stem or output_stem(path)
+    accepted = frozenset(scan.accepted_transactions())
     codes = ack277ca.load_status_codes()
     families = {edit_id: spec.family for edit_id, spec in profile.edits.items()}
-    report_path = result.outputs.get("json")
-    collected = (
-        ack277ca.collect(path, report_path, scan, codes, families, options.run_date or date.today())
-        if report_path is not None
-        else ack277ca.Collected(scan)
-    )
+    # the 277CA is fed from the claim outcomes of the run, as the run decides them
+    sink = ack277ca.Ack277Sink(scan, codes, families, options.run_date or date.today())
+    collected = sink.result
+    try:
+        result = scrub(
+            path,
+            replace(options, tr3_errors=tr3_errors, ack_accepted=accepted),
+            stem=stem,
+            sinks=[sink],
+        )
+    except BaseException:
+        collected.close()
+        raise
+    now = datetime.now()
     try:
         outputs, replies = _write_acks(
             stem, out_dir, wanted, scan, collected, codes, counter_file, now

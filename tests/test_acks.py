@@ -563,17 +563,12 @@ def test_one_bad_interchange_among_good_ones(tmp_path: Path) -> None:
     assert (result.status, result.exit_status) == ("partial", 1)
 
 
-def test_report_claims_stream_in_either_layout(tmp_path: Path) -> None:
-    from scrubber.acks.ack277ca import iter_report_claims
-
-    result = run(tmp_path, build_837(CLEAN), tr3=False, acks=())
-    report = result.outputs["json"]
-    assert report is not None
-    streamed = list(iter_report_claims(report))
-    assert [c["claim_id"] for c in streamed] == ["PCN1", "PCN2", "PCN3"]
-    pretty = tmp_path / "pretty.json"
-    pretty.write_text(json.dumps(json.loads(report.read_text()), indent=4))
-    assert list(iter_report_claims(pretty)) == streamed
-    empty = tmp_path / "empty.json"
-    empty.write_text(json.dumps({"claims": []}, indent=2))
-    assert list(iter_report_claims(empty)) == []
+def test_the_277ca_is_fed_from_the_runs_claim_outcomes(tmp_path: Path) -> None:
+    """The 277CA's claims are the run's claim outcomes (no second read of the 837 or of the
+    report): one status per claim, in file order, the held one rejected."""
+    claims = [ClaimSpec("PCN1"), ClaimSpec("PCN2", diagnoses=("M6283",)), ClaimSpec("PCN3")]
+    result = run(tmp_path, build_837(claims), tr3=False)
+    report = json.loads((result.outputs["json"] or Path()).read_text())
+    statuses = claim_statuses(ack(result, "277ca"))
+    assert list(statuses) == [c["claim_id"] for c in report["claims"]]
+    assert [statuses[c][3] for c in statuses] == ["WQ", "U", "WQ"]

@@ -312,3 +312,23 @@ def test_12_ignoring_dx002_also_silences_ctx002(tmp_path: Path) -> None:
     ignored = report_of(scrub_text(tmp_path / "b", wrap(claim), ignore=("DX002",)))
     edits = [f["edit"] for f in ignored["claims"][0]["findings"]]
     assert "DX002" not in edits and "CTX002" not in edits
+
+
+# 3. an element longer than pyx12's 16 KB buffer -------------------------------------------
+
+
+@pytest.mark.parametrize("engine", ["compiled", "pyx12"])
+def test_3_a_20000_character_element_never_lets_a_later_error_through(
+    tmp_path: Path, engine: str
+) -> None:
+    long = CLAIMS.replace(
+        "CLM*P1*100***11:B:1*Y*A*Y*Y~", "CLM*P1*100***11:B:1*Y*A*Y*Y~NTE*ADD*" + "A" * 20000 + "~"
+    )
+    text = wrap(long.replace("CLM*P3*100***11:B:1*", "CLM*P3*100***11::1*"))  # CLM05-2 missing
+    result = scrub_text(tmp_path, text, tr3=True, tr3_engine=engine)
+    report = report_of(result)
+    dispositions = {c["claim_id"]: c["disposition"] for c in report["claims"]}
+    assert dispositions["P3"] == "held" and result.status == "held"
+    assert any("16 KB" in note for note in report["notes"])
+    clean = result.outputs["clean"]
+    assert clean is None or "P3" not in [c[0] for c in claims_in(clean)]

@@ -15,35 +15,16 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 from typing import Literal
 
-from scrubber.x12.reader import PROFESSIONAL_VERSIONS
-from scrubber.x12.tokens import BOM, WHITESPACE, Delimiters, NotX12Error, iter_segments
+from scrubber.acks.isa import IEA_NOTE_CODES, ISA_NOTE_CODES, isa_note_codes, read_broken_isa
+from scrubber.acks.tr3codes import codes_for, loop_code
+from scrubber.x12.tokens import Delimiters, NotX12Error, iter_segments
 from scrubber.x12.tr3 import Tr3Error
+from scrubber.x12.versions import PROFESSIONAL_VERSIONS
 
 Severity = Literal["error", "warning", "info"]
-
-ID_QUALIFIERS = frozenset({"01", "14", "20", "27", "28", "29", "30", "33", "ZZ"})  # I05
-AUTHORIZATION_QUALIFIERS = frozenset({"00", "01", "02", "03", "04", "05", "06"})  # I01
-SECURITY_QUALIFIERS = frozenset({"00", "01"})  # I03
-USAGE_INDICATORS = frozenset({"I", "P", "T"})  # I14
-CONTROL_VERSION = "00501"
-
-# IK304 and IK403 codes of 005010X231A1
-IK3_CODES = frozenset({"1", "2", "3", "4", "5", "6", "7", "8", "I4", "I6", "I7", "I8", "I9"})
-IK4_CODES = frozenset(
-    {"1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "12", "13"}
-    | {"I10", "I11", "I12", "I13", "I6", "I9"}
-)
-
-# TA105 note code for a bad ISA element, by element position (as pyx12's 999 writer maps them)
-ISA_NOTE_CODES = {
-    1: "010", 2: "011", 3: "012", 4: "013", 5: "005", 6: "006", 7: "007", 8: "008",
-    9: "014", 10: "015", 11: "016", 12: "017", 13: "018", 14: "019", 15: "020", 16: "027",
-}  # fmt: skip
-IEA_NOTE_CODES = {1: "021", 2: "018"}
 
 _SEGMENT_ID = re.compile(r"^[A-Z][A-Z0-9]{1,2}$")
 
@@ -178,133 +159,6 @@ class FileScan:
             for i, g, t in self.transactions()
             if not i.rejected and not g.codes and t.accepted
         }
-
-
-# --------------------------------------------------------------------------------------------
-# ISA checks
-
-
-def _valid_date(value: str, pattern: str) -> bool:
-    try:
-        datetime.strptime(value, pattern)
-    except ValueError:
-        return False
-    return True
-
-
-def isa_note_codes(isa: list[str], delimiters: Delimiters) -> list[str]:
-    """TA105 note codes for an ISA whose elements are `isa` (isa[0] == "ISA"), in element order."""
-    codes: list[str] = []
-
-    def bad(position: int, code: str | None = None) -> None:
-        codes.append(code or ISA_NOTE_CODES[position])
-
-    if len(isa) != 17:
-        return ["022"]
-    if isa[1] not in AUTHORIZATION_QUALIFIERS:
-        bad(1)
-    if len(isa[2]) != 10:
-        bad(2)
-    if isa[3] not in SECURITY_QUALIFIERS:
-        bad(3)
-    if len(isa[4]) != 10:
-        bad(4)
-    if isa[5] not in ID_QUALIFIERS:
-        bad(5)
-    if len(isa[6]) != 15 or not isa[6].strip():
-        bad(6)
-    if isa[7] not in ID_QUALIFIERS:
-        bad(7)
-    if len(isa[8]) != 15 or not isa[8].strip():
-        bad(8)
-    if not (len(isa[9]) == 6 and isa[9].isdigit() and _valid_date(isa[9], "%y%m%d")):
-        bad(9)
-    if not (len(isa[10]) == 4 and isa[10].isdigit() and _valid_date(isa[10], "%H%M")):
-        bad(10)
-    others = {delimiters.element, delimiters.component, delimiters.segment}
-    if len(isa[11]) != 1 or isa[11].isalnum() or isa[11] == " " or isa[11] in others:
-        bad(11)
-    if isa[12] != CONTROL_VERSION:
-        bad(12, "003" if len(isa[12]) == 5 and isa[12].isdigit() else "017")
-    if not (len(isa[13]) == 9 and isa[13].isdigit()):
-        bad(13)
-    if isa[14] not in ("0", "1"):
-        bad(14)
-    if isa[15] not in USAGE_INDICATORS:
-        bad(15)
-    component = isa[16][:1]
-    if (
-        len(isa[16]) != 1
-        or component.isalnum()
-        or component == " "
-        or component in (delimiters.element, delimiters.segment)
-    ):
-        bad(16)
-    return codes
-
-
-def read_broken_isa(path: Path) -> tuple[list[str], Delimiters] | None:
-    """The elements and delimiters of an ISA the tokenizer refuses (not 106 characters, e.g. a
-    sender id that is too short), when it can still be split into its 16 elements."""
-    with path.open("rb") as stream:
-        head = stream.read(1024).decode("utf-8", "replace")
-    head = head.removeprefix(BOM).lstrip(WHITESPACE)
-    if not head.startswith("ISA") or len(head) < 4:
-        return None
-    element = head[3]
-    if element.isalnum() or element in WHITESPACE:
-        return None
-    parts = head.split(element, 16)
-    if len(parts) != 17 or len(parts[16]) < 2:
-        return None
-    component, terminator = parts[16][0], parts[16][1]
-    if terminator.isalnum() or terminator == " " or terminator in "".join(parts[:16]):
-        return None  # not 16 elements before the first terminator: not an ISA to answer
-    repetition = parts[11][:1] or "^"
-    elements = parts[:16] + [component]
-    return elements, Delimiters(element, component, repetition, terminator)
-
-
-# --------------------------------------------------------------------------------------------
-# TR3 errors as 999 errors
-
-
-def _element_code_from_message(message: str) -> str | None:
-    """IK403 for a segment-level content error pyx12 raised without an element node."""
-    if message.startswith("Too many sub-elements"):
-        return "13"
-    if message.startswith("Too many elements"):
-        return "3"
-    if "At most one of" in message:
-        return "10"
-    if message.startswith("Syntax Error"):
-        return "2"
-    return None
-
-
-def _loop_code(loop_id: str | None) -> str | None:
-    """IK303 (AN 1-4): the TR3 loop number, e.g. 2010 for 2010AA; none for envelope loops."""
-    if loop_id and loop_id[:4].isdigit():
-        return loop_id[:4]
-    return None
-
-
-def _codes_for(error: Tr3Error) -> tuple[str, str | None, int | None, int | None]:
-    """(IK304, IK403, element position, component position) for a segment/element error."""
-    code = error.code
-    position, component = error.element_position, error.component_position
-    if error.level == "element":
-        return "8", (code if code in IK4_CODES else "7"), position, component
-    if code in ("HL1", "LX"):  # HL01 / LX01 out of sequence
-        return "8", "7", 1, None
-    if code == "HL2":  # HL02 names no parent
-        return "8", "7", 2, None
-    if code == "SEG1":  # trailing element separators
-        return "8", None, None, None
-    if code == "8" and position is not None:
-        element_code = error.element_code if error.element_code in IK4_CODES else None
-        return "8", element_code or _element_code_from_message(error.message), position, component
-    return (code if code in IK3_CODES else "8"), None, None, None
 
 
 def _el(elements: list[str], position: int) -> str:
@@ -558,7 +412,7 @@ class Scanner:
         severity = self.claim_severity if in_claim else self.other_severity
         if severity is None:
             return  # IG001 / IG002 switched off by the profile
-        segment_code, element_code, element, component = _codes_for(error)
+        segment_code, element_code, element, component = codes_for(error)
         shown_id = seg_id if _SEGMENT_ID.match(seg_id) else ""
         if not shown_id:
             # no valid segment id to name in IK301 (e.g. an empty segment): the transaction
@@ -570,7 +424,7 @@ class Scanner:
             PlacedError(
                 segment_id=shown_id,
                 position=error.segment_number - transaction.st_number + 1,
-                loop_id=_loop_code(error.loop_id),
+                loop_id=loop_code(error.loop_id),
                 segment_code=segment_code,
                 element_position=element,
                 component_position=component,

@@ -1,4 +1,5 @@
-"""The JSON report, written as a stream so that large files never sit in memory as objects."""
+"""The JSON report, serialized as a stream so that large files never sit in memory as objects:
+the head field by field, then each claim entry as it comes from the spool."""
 
 from __future__ import annotations
 
@@ -8,14 +9,20 @@ from typing import Any, TextIO
 from scrubber.report.spool import ClaimSpool
 
 
+def _value(value: Any) -> str:
+    """A head value as it stands one level into the report's object (two spaces in)."""
+    return json.dumps(value, indent=2, ensure_ascii=False).replace("\n", "\n  ")
+
+
 def write_json(out: TextIO, report: dict[str, Any], claims: ClaimSpool) -> None:
-    """`report` holds every field but claims; claims come from the spool in file order."""
-    head = json.dumps({**report, "claims": []}, indent=2, ensure_ascii=False)
-    before, _, after = head.rpartition('"claims": []')
-    out.write(before + '"claims": [')
+    """`report` holds every field but claims; the claims come from the spool in file order, one
+    entry per line, as the report's last field."""
+    out.write("{")
+    for key, value in report.items():
+        if key != "claims":
+            out.write(f"\n  {json.dumps(key)}: {_value(value)},")
+    out.write('\n  "claims": [')
     for index, entry in enumerate(claims.encoded()):  # encoded once, when spooled
         out.write(",\n    " if index else "\n    ")
         out.write(entry)
-    out.write("\n  ]" if len(claims) else "]")
-    out.write(after)
-    out.write("\n")
+    out.write("\n  ]\n}\n" if len(claims) else "]\n}\n")

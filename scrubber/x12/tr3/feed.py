@@ -86,6 +86,10 @@ class _Feed(io.TextIOBase):
     def readable(self) -> bool:
         return True
 
+    def exhausted(self) -> bool:
+        """Whether every line was handed to the reader (called once the reader has ended)."""
+        return not self._buffer.strip() and next(self._lines, None) is None
+
     def read(self, size: int | None = -1) -> str:
         want = -1 if size is None else size
         pieces = [self._buffer]

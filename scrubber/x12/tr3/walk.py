@@ -135,6 +135,19 @@ _ENVELOPE_SEGMENT = {"isa": "ISA", "gs": "GS", "st": "ST"}
 _CLOSERS = {"isa": "IEA", "gs": "GE", "st": "SE"}
 
 
+def read_to_the_end(feed: _Feed, tags: deque[int], at: int) -> None:
+    """Raise Tr3Unavailable when pyx12's reader ended before the fed lines did: it ends quietly
+    on a segment longer than its 16 KB buffer, and the rest of the file, never walked, must not
+    pass for checked (the caller holds the claims after the last segment it got through)."""
+    if tags or not feed.exhausted():
+        where = tags[0] if tags else at + 1
+        raise Tr3Unavailable(
+            f"pyx12 stopped reading at segment {where} of the file (a segment longer than its "
+            "reader's 16 KB buffer), so the file from there on could not be checked against "
+            "the TR3 map"
+        )
+
+
 class _Run:
     """One pass of pyx12 over a fed stream. With walk=False only pyx12's reader runs (envelope,
     HL and LX checks); with walk=True the map walk and content validation run as well.
@@ -179,12 +192,14 @@ class _Run:
     ) -> _RunResult:
         """end_tag: the tag of the file's last segment when `lines` leaves segments out."""
         tags: deque[int] = deque()
+        feed = _Feed(lines, tags)
         try:
-            src = self._open(_Feed(lines, tags))
+            src = self._open(feed)
         except pyx12.errors.X12Error as exc:
             raise Tr3Unavailable(_refusal(str(exc))) from None
         try:
             self._loop(src, tags)
+            read_to_the_end(feed, tags, self.at)
             src.cleanup()
             if end_tag is not None:
                 self.at = end_tag()

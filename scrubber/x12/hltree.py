@@ -1,0 +1,226 @@
+"""The HL tree of one transaction: billing providers, subscriber blocks, patients and claims
+built from the HL segments, with what is inconsistent about the tree (HL001 problems)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from scrubber.model import (
+    BillingProvider,
+    Claim,
+    Patient,
+    Segment,
+    SubscriberBlock,
+    TransactionHeader,
+)
+from scrubber.x12.events import Event, Problem, ProviderStart
+from scrubber.x12.loops import block_loop, claim_loop
+
+
+class HlTree:
+    """Builds blocks from HL segments, noticing an inconsistent tree (HL001)."""
+
+    def __init__(self, header: TransactionHeader) -> None:
+        self.header = header
+        self.provider: BillingProvider | None = None
+        self.block: SubscriberBlock | None = None
+        self.patient: Patient | None = None
+        self.claim: Claim | None = None
+        self.level = ""  # loop of the current block segments
+        self.loop = ""
+        self.seen_ids: dict[str, str] = {}  # HL01 -> level code
+        self.expected_id = 1
+        self.numbering: list[Problem] = []
+
+    def flush(self) -> Iterator[Event]:
+        if self.block is not None:
+            yield self.block
+        self.block = None
+        self.patient = None
+        self.claim = None
+
+    def open_level(self, hl: Segment) -> Iterator[Event]:
+        hl_id, parent, code, child = hl.get(1), hl.get(2), hl.get(3), hl.get(4)
+        if hl_id != str(self.expected_id):
+            self.numbering.append(
+                Problem(
+                    "HL001",
+                    f"HL01 is {hl_id!r} where {self.expected_id} was expected; "
+                    "the outputs are renumbered.",
+                    hl,
+                    "info",
+                )
+            )
+        self.expected_id += 1
+        if code == "20":
+            hl.loop = "2000A"
+            self.level = self.loop = "2000A"
+            if parent:
+                self.numbering.append(
+                    Problem(
+                        "HL001",
+                        "HL02 of a billing provider (2000A) must be empty; the outputs drop it.",
+                        hl,
+                        "info",
+                    )
+                )
+            self.provider = BillingProvider([hl], hl_id)
+            yield ProviderStart(self.provider)
+        elif code == "22":
+            hl.loop = "2000B"
+            self.level = self.loop = "2000B"
+            problem = self._check_parent(hl, self.provider.hl_id if self.provider else None, "20")
+            if self.provider is None:
+                problem = Problem(
+                    "HL001",
+                    "A subscriber (HL*22) comes before any billing provider "
+                    "(HL*20): the claims under it cannot be placed.",
+                    hl,
+                    "error",
+                )
+                self.provider = BillingProvider([], "")
+                yield ProviderStart(self.provider)
+            self.block = SubscriberBlock([hl], hl_id=hl_id, provider=self.provider)
+            if problem:
+                self._attach(problem)
+        elif code == "23":
+            hl.loop = "2000C"
+            self.level = self.loop = "2000C"
+            if self.block is None:
+                self._orphan_block()
+                assert self.block is not None
+                self._attach(
+                    Problem(
+                        "HL001",
+                        "A patient (HL*23) comes before any subscriber "
+                        "(HL*22): the claims under it cannot be placed.",
+                        hl,
+                        "error",
+                    )
+                )
+            else:
+                problem = self._check_parent(hl, self.block.hl_id, "22")
+                if problem:
+                    self._attach(problem)
+            self.patient = Patient([hl], hl_id)
+            self.block.items.append(self.patient)
+            self.claim = None
+        else:
+            hl.loop = "2000?"
+            self._orphan_block(hl)
+            self._attach(
+                Problem(
+                    "HL001",
+                    f"HL03 level code {code!r} is not one an 837P uses "
+                    "(20, 22, 23): the claims under it cannot be placed.",
+                    hl,
+                    "error",
+                )
+            )
+        expected_child = None
+        if code == "20":
+            expected_child = "1"
+        elif code == "23":
+            expected_child = "0"
+        if expected_child and child != expected_child:
+            self.numbering.append(
+                Problem(
+                    "HL001",
+                    f"HL04 is {child!r} where {expected_child} is "
+                    "required; the outputs are corrected.",
+                    hl,
+                    "info",
+                )
+            )
+        self.seen_ids[hl_id] = code
+
+    def _check_parent(self, hl: Segment, positional: str | None, level: str) -> Problem | None:
+        parent = hl.get(2)
+        if positional is None or parent == positional:
+            return None
+        if parent in self.seen_ids and self.seen_ids[parent] == level:
+            # names another real parent than the one it stands under: which is meant is unclear
+            return Problem(
+                "HL001",
+                f"HL02 names HL {parent}, but the segment stands under HL "
+                f"{positional}: the tree is ambiguous.",
+                hl,
+                "error",
+            )
+        self.numbering.append(
+            Problem(
+                "HL001",
+                f"HL02 is {parent!r} where {positional} was expected; the outputs are renumbered.",
+                hl,
+                "info",
+            )
+        )
+        return None
+
+    def _orphan_block(self, hl: Segment | None = None) -> None:
+        if self.provider is None:
+            self.provider = BillingProvider([], "")
+        self.block = SubscriberBlock(
+            [hl] if hl else [], hl_id=hl.get(1) if hl else "", provider=self.provider
+        )
+        self.level = self.loop = "2000B"
+
+    def _attach(self, problem: Problem) -> None:
+        assert self.block is not None
+        self.block_problems.append(problem)
+
+    @property
+    def block_problems(self) -> list[Problem]:
+        assert self.block is not None
+        return self.block.problems
+
+    def open_claim(self, clm: Segment) -> Iterator[Event]:
+        if self.block is None:
+            self._orphan_block()
+            self._attach(
+                Problem(
+                    "HL001",
+                    "A claim (CLM) stands outside any subscriber (HL*22): it cannot be placed.",
+                    clm,
+                    "error",
+                )
+            )
+        assert self.block is not None and self.provider is not None
+        clm.loop = self.loop = "2300"
+        self.claim = Claim([clm], self.header, self.provider, self.block, self.patient)
+        self.block.items.append(self.claim)
+        return iter(())
+
+    def add(self, segment: Segment) -> None:
+        sid = segment.id
+        if self.claim is not None:
+            self.loop = claim_loop(sid, segment.get(1), self.loop)
+            segment.loop = self.loop
+            self.claim.segments.append(segment)
+        elif self.patient is not None:
+            self.loop = block_loop(sid, segment.get(1), "2000C", self.loop)
+            segment.loop = self.loop
+            self.patient.segments.append(segment)
+        elif self.block is not None:
+            self.loop = block_loop(sid, segment.get(1), "2000B", self.loop)
+            segment.loop = self.loop
+            self.block.segments.append(segment)
+        elif self.provider is not None:
+            self.loop = block_loop(sid, segment.get(1), "2000A", self.loop)
+            segment.loop = self.loop
+            self.provider.segments.append(segment)
+        else:
+            segment.loop = "HEADER"
+            self.header.segments.append(segment)
+
+    def numbering_problems(self) -> Iterator[Problem]:
+        """The first numbering problem of each kind, with a count of the rest: a file numbered
+        wrongly throughout says so once, not once per HL."""
+        by_kind: dict[str, list[Problem]] = {}
+        for problem in self.numbering:
+            by_kind.setdefault(problem.message[:4], []).append(problem)  # "HL01", "HL02"...
+        for problems in by_kind.values():
+            first = problems[0]
+            if len(problems) > 1:
+                first.message += f" ({len(problems) - 1} more like it in this transaction)"
+            yield first
