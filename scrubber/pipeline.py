@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -19,12 +18,13 @@ from scrubber.model import (
     parse_d8,
     parse_decimal,
 )
+from scrubber.rejudge import rejudge
 from scrubber.report.entries import claim_entry, finding_entry
 from scrubber.report.spool import ClaimSpool
+from scrubber.run_outputs import RunOutputs
 from scrubber.status import FileStatus, file_status
 from scrubber.tr3_index import Tr3Index
 from scrubber.x12 import reader as rd
-from scrubber.x12.writer import Output837, open_private, temporary_name
 
 if TYPE_CHECKING:
     from scrubber.ledger.sink import ClaimSink
@@ -49,10 +49,14 @@ class FileRun:
         self.engine = engine
         self.options = options
         self.validate_only = options.mode == "validate"
-        self.clean = Output837(clean_dir / f"{stem}.clean.837")
-        self.held = Output837(held_dir / f"{stem}.held.837")
-        self.json_path = reports_dir / f"{stem}.report.json"
-        self.html_path = reports_dir / f"{stem}.report.html"
+        self.outputs = RunOutputs(
+            clean_dir=clean_dir,
+            held_dir=held_dir,
+            reports_dir=reports_dir,
+            stem=stem,
+            html=options.html,
+        )
+        self.clean, self.held = self.outputs.clean, self.outputs.held
         self.spool = ClaimSpool()
         self.file_findings: list[Finding] = []
         self.notes: list[str] = []
@@ -302,9 +306,12 @@ class FileRun:
                 errors = self.tr3.at(s.number for s in claim.patient.segments) + self.tr3.between(
                     claim.segments[0].number, claim.segments[-1].number
                 )
-            extra += self._tr3_findings("IG001", errors, "the claim")
+            claim_errors = self._tr3_findings("IG001", errors, "the claim")
+            extra += claim_errors
             self.engine.run.content.start_claim(claim.claim_id)
             result = self.engine.scrub_claim(claim, extra)
+            if claim_errors and not self.validate_only:  # judged again on the fixed text
+                result = rejudge(result, claim_errors, self.options.tr3_engine)
             self._record(result, header)
             (held if result.disposition == "held" else clean).append(claim)
         if not self.validate_only:
@@ -402,7 +409,7 @@ class FileRun:
 
     # -- rejection and results
     def reject(self, edit: str, message: str, segment_number: int = 0) -> None:
-        self.discard_outputs()
+        self.outputs.discard_claim_files()
         finding = Finding(message, None, severity="error", edit=edit)
         self.file_findings.append(finding)
         self.rejection = {
@@ -457,59 +464,15 @@ class FileRun:
         }
 
     def finish(self, report: dict[str, Any]) -> dict[str, Path | None]:
-        """Write the reports, then move every output into place together."""
-        outputs: dict[str, Path | None] = {"clean": None, "held": None}
+        """Write the reports and the 837s (run_outputs.py), then free the spool."""
         try:
-            pending = []
-            for name, output in (("clean", self.clean), ("held", self.held)):
-                if not self.validate_only and self.rejection is None and output.finish():
-                    pending.append((name, output))
-                else:
-                    output.discard()
-            report["outputs"] = {
-                "clean": self.clean.final.name if any(n == "clean" for n, _ in pending) else None,
-                "held": self.held.final.name if any(n == "held" for n, _ in pending) else None,
-                "json": self.json_path.name,
-                "html": self.html_path.name if self.options.html else None,
-            }
             report["edits"] = self._explanations(report)
-            json_tmp = temporary_name(self.json_path)
-            with open_private(json_tmp) as out:
-                from scrubber.report.json_report import write_json
-
-                write_json(out, report, self.spool)
-            html_tmp = None
-            if self.options.html:
-                html_tmp = temporary_name(self.html_path)
-                from scrubber.report.render import write_html
-
-                with open_private(html_tmp) as out:
-                    write_html(out, report, self.spool)
-            for name, output in pending:
-                outputs[name] = output.commit()
-            self._remove_stale(outputs)
-            os.replace(json_tmp, self.json_path)
-            outputs["json"] = self.json_path
-            if html_tmp is not None:
-                os.replace(html_tmp, self.html_path)
-                outputs["html"] = self.html_path
-        except BaseException:
-            self.discard()
-            raise
+            claim_files = not self.validate_only and self.rejection is None
+            return self.outputs.finish(
+                report, self.spool, claim_files=claim_files, remove_stale=not self.validate_only
+            )
         finally:
             self.spool.close()
-        return outputs
-
-    def _remove_stale(self, written: dict[str, Path | None]) -> None:
-        """Outputs an earlier scrub of the same input left that this run does not write: gone,
-        so that what lies beside the report is what the report names."""
-        if self.validate_only:
-            return
-        for name, final in (("clean", self.clean.final), ("held", self.held.final)):
-            if written.get(name) is None:
-                final.unlink(missing_ok=True)
-        if not self.options.html:
-            self.html_path.unlink(missing_ok=True)
 
     def _explanations(self, report: dict[str, Any]) -> dict[str, dict[str, str]]:
         seen = {f["edit"] for f in report["findings"]} | self.spool.edits
@@ -517,14 +480,8 @@ class FileRun:
             e: self.engine.spec(e).explanation() for e in sorted(seen) if e in self.engine.edits
         }
 
-    def discard_outputs(self) -> None:
-        self.clean.discard()
-        self.held.discard()
-
     def discard(self) -> None:
-        self.discard_outputs()
-        for path in (self.json_path, self.html_path):
-            temporary_name(path).unlink(missing_ok=True)
+        self.outputs.discard()
 
 
 def _last_number(block: SubscriberBlock) -> int:

@@ -334,7 +334,13 @@ def test_a_held_file_of_the_folder_opens_as_a_batch(desk: Any, ann: Client) -> N
     rows = ann.wait_ready()
     opened = next(b for b in desk.desk.store.batches() if b["name"] == "mixed.held.837")
     assert opened["source"] == "folder" and opened["status"] == "ready"
-    assert opened["summary"]["counts"] == {"claims": 2, "clean": 0, "fixed": 0, "held": 2, "rejected": 0}
+    assert opened["summary"]["counts"] == {
+        "claims": 2,
+        "clean": 0,
+        "fixed": 0,
+        "held": 2,
+        "rejected": 0,
+    }
     assert rows
 
 
