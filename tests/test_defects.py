@@ -16,6 +16,8 @@ from click.testing import CliRunner
 from scrubber.api import ScrubResult
 from scrubber.catalogue import CatalogueError
 from scrubber.cli import main
+from scrubber.options import ScrubOptions
+from scrubber.validate import validate
 from tests.corpus import claims_in
 from tests.helpers import report_of, scrub_text, wrap
 
@@ -332,3 +334,53 @@ def test_3_a_20000_character_element_never_lets_a_later_error_through(
     assert any("16 KB" in note for note in report["notes"])
     clean = result.outputs["clean"]
     assert clean is None or "P3" not in [c[0] for c in claims_in(clean)]
+
+
+# 8. validate: the report's status is the 999's verdict -------------------------------------
+
+
+def _validated(tmp_path: Path, text: str) -> tuple[dict[str, object], list[list[str]]]:
+    path = tmp_path / "inbound.837"
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    result = validate(path, ScrubOptions(out_dir=tmp_path, tr3=False, html=False, ledger=False))
+    report = json.loads((result.outputs["json"] or Path()).read_text())
+    reply = (result.outputs["999"] or Path()).read_text()
+    return report, [s.strip().split("*") for s in reply.split("~") if s.strip()]
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "verdict"),
+    [
+        ("SE*33*0001", "SE*32*0001", "IK5"),  # SE01 wrong
+        ("GE*1*1", "GE*2*1", "AK9"),  # GE01 wrong
+        ("IEA*1*000000001", "IEA*2*000000001", "TA1"),  # IEA01 wrong
+    ],
+)
+def test_8_validate_report_agrees_with_its_999(
+    tmp_path: Path, old: str, new: str, verdict: str
+) -> None:
+    text = wrap(CLAIMS)
+    assert old in text
+    report, reply = _validated(tmp_path, text.replace(old, new))
+    assert report["status"] == "rejected"  # the only transaction is rejected by the 999
+    assert report["counts"]["rejected"] == 3
+    if verdict == "TA1":
+        assert any(s[0] == "TA1" and s[4] == "R" for s in reply)
+    else:
+        assert [s[1] for s in reply if s[0] == verdict] == ["R"]
+    good, reply = _validated(tmp_path / "good", text)
+    assert good["status"] == "clean"
+    assert [s[1] for s in reply if s[0] in ("IK5", "AK9")] == ["A", "A"]
+
+
+def test_8_duplicate_hl_id_rejected_by_the_999_is_not_ready_to_send(tmp_path: Path) -> None:
+    text = wrap(CLAIMS).replace("HL*2*1*22*0", "HL*1*1*22*0")
+    path = tmp_path / "inbound.837"
+    path.write_text(text)
+    result = validate(path, ScrubOptions(out_dir=tmp_path, tr3=True, html=False, ledger=False))
+    report = json.loads((result.outputs["json"] or Path()).read_text())
+    reply = (result.outputs["999"] or Path()).read_text()
+    ik5 = [s.split("*")[1] for s in reply.split("~") if s.strip().startswith("IK5")]
+    assert ik5 == ["R"]
+    assert report["status"] == "rejected" and result.status == "rejected"
