@@ -15,6 +15,7 @@ file), oxedi (Rust) 0.22 s, 0.36 s streaming.
 from __future__ import annotations
 
 import argparse
+import resource
 import shutil
 import sys
 import tempfile
@@ -25,11 +26,18 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench.bench import _gnu_time_works, fmt_kb, run, tail, tool  # noqa: E402
+from bench import _gnu_time_works, fmt_kb, run, tail, tool  # noqa: E402  (bench/bench.py beside this script)
 from scrubber.synth import write_837  # noqa: E402
 from scrubber.synth835 import Denial, write_835  # noqa: E402
 
 PLANTED = (Denial("97140", diagnosis="M5459"),)
+
+
+def _cpu() -> float:
+    """User + system seconds of the children this process waited for (a shared machine's load
+    stretches wall time; CPU time says what the step itself cost)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def one_size(n: int, work: Path, exe: str, validate: bool, use_gnu_time: bool) -> list[str]:
@@ -55,13 +63,15 @@ def one_size(n: int, work: Path, exe: str, validate: bool, use_gnu_time: bool) -
     for name, extra in steps:
         copy = folder / f"{name.split()[0]}-{len(extra)}.sqlite3"
         shutil.copyfile(ledger, copy)  # each step reads the 835 into the same fresh ledger
+        before = _cpu()
         rc, err, seconds, peak, how = run(
             [exe, "remit", str(remittance), "--ledger", str(copy), *extra], folder, use_gnu_time
         )
+        cpu = _cpu() - before
         verdict = "ok" if rc in (0, 1) else f"exit {rc}\n{tail(err)}"
         rows.append(
-            f"  {name:24} {seconds:8.2f} s {n / seconds:9.0f} claims/s {fmt_kb(peak):>9}"
-            f"  {verdict} ({how})"
+            f"  {name:24} {seconds:8.2f} s wall {cpu:7.2f} s CPU {n / seconds:9.0f} claims/s"
+            f" {fmt_kb(peak):>9}  {verdict} ({how})"
         )
     return rows
 
