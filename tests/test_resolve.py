@@ -193,3 +193,42 @@ def test_cli_resolve_bad_input_is_a_usage_error(tmp_path: Path, mixed_held: Path
         result.output
     )
     assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("size", [900, 1100])
+def test_a_cut_off_held_file_is_refused_and_nothing_written(
+    tmp_path: Path, mixed_held: Path, size: int
+) -> None:
+    cut = tmp_path / "cut.held.837"
+    cut.write_bytes(mixed_held.read_bytes()[:size])
+    file = tmp_path / "decisions.json"
+    file.write_text(json.dumps(decisions(code(1, "MIX0002", "M545", "M5450"))))
+    out = tmp_path / "out"
+    result = CliRunner().invoke(
+        main, ["resolve", str(cut), "--decisions", str(file), "-o", str(out)]
+    )
+    assert result.exit_code == 2, result.output
+    assert "cut.held.837 is cut off (no SE/GE/IEA): ask for the whole file" in result.output
+    assert "Traceback" not in result.output
+    assert not out.exists() or list(out.iterdir()) == []
+
+
+def test_a_deeply_nested_or_misdated_decisions_file_is_a_usage_error(
+    tmp_path: Path, mixed_held: Path
+) -> None:
+    deep = tmp_path / "deep.json"
+    deep.write_text("[" * 100000 + "]" * 100000)
+    result = CliRunner().invoke(main, ["resolve", str(mixed_held), "--decisions", str(deep)])
+    assert result.exit_code == 2 and "deep.json: not a JSON file" in result.output
+    dated = tmp_path / "dated.json"
+    dated.write_text(json.dumps({**decisions(), "run_date": "2026-02-30"}))
+    result = CliRunner().invoke(main, ["resolve", str(mixed_held), "--decisions", str(dated)])
+    assert result.exit_code == 2 and "dated.json: run_date 2026-02-30 is not a date" in (
+        result.output
+    )
+    bom = tmp_path / "bom.json"
+    bom.write_bytes(b"\xef\xbb\xbf" + json.dumps(decisions(QUERY)).encode())
+    result = CliRunner().invoke(
+        main, ["resolve", str(mixed_held), "--decisions", str(bom), "-o", str(tmp_path / "o")]
+    )
+    assert result.exit_code == 1, result.output

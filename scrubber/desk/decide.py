@@ -295,6 +295,6 @@ def audit_csv(rows: list[dict[str, Any]]) -> str:
         ]
         # a spreadsheet must never run a value as a formula
         writer.writerow(
-            ["'" + v if isinstance(v, str) and v[:1] in "=+-@\t\r" else v for v in values]
+            ["'" + v if isinstance(v, str) and v and v[0] in "=+-@\t\r" else v for v in values]
         )
     return out.getvalue()

@@ -101,7 +101,14 @@ def parse_decisions(data: object, source: str = "decisions") -> Decisions:
             f"{source}: {where}: {first.message}. The format is described in docs/decisions.md."
         )
     assert isinstance(data, dict)
-    run_date = date.fromisoformat(data["run_date"]) if data.get("run_date") else None
+    run_date = None
+    if data.get("run_date"):
+        try:
+            run_date = date.fromisoformat(data["run_date"])
+        except ValueError as error:
+            raise DecisionsError(
+                f"{source}: run_date {data['run_date']} is not a date (write it as YYYY-MM-DD)"
+            ) from error
     return Decisions(
         decisions=[Decision(**item) for item in data["decisions"]],
         held_file=data.get("held_file", ""),
@@ -110,15 +117,22 @@ def parse_decisions(data: object, source: str = "decisions") -> Decisions:
     )
 
 
+def read_decisions(raw: bytes, source: str) -> Decisions:
+    """Decisions from the bytes of a decisions file named `source` (a UTF-8 BOM is allowed)."""
+    try:
+        data = json.loads(raw.decode("utf-8-sig"))
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as error:
+        why = "nested too deeply" if isinstance(error, RecursionError) else str(error)
+        raise DecisionsError(
+            f"{source}: not a JSON file ({why}). The format is described in docs/decisions.md."
+        ) from error
+    return parse_decisions(data, source)
+
+
 def load_decisions(path: Path) -> Decisions:
     """Read a decisions file; DecisionsError names the file and the problem."""
     try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        raw = Path(path).read_bytes()
     except OSError as error:
         raise DecisionsError(f"{path}: cannot read it ({error.strerror or error})") from error
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise DecisionsError(
-            f"{Path(path).name}: not a JSON file ({error}). The format is described in "
-            "docs/decisions.md."
-        ) from error
-    return parse_decisions(data, Path(path).name)
+    return read_decisions(raw, Path(path).name)

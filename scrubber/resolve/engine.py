@@ -152,6 +152,12 @@ def _blocks(path: Path) -> Iterator[list[Claim]]:
     """The claims of each subscriber block of a held 837, in file order."""
     try:
         for event in rd.Reader(path).events():
+            cut = event.rejected if isinstance(event, rd.TransactionStart) else event
+            if isinstance(cut, rd.Problem) and cut.edit == "ENV005":
+                # a claim not wholly read must never be written: refuse the whole file
+                raise ResolveError(
+                    f"{path.name} is cut off (no SE/GE/IEA): ask for the whole file ({cut.message})"
+                )
             if isinstance(event, rd.SubscriberBlock):
                 claims = list(event.claims())
                 if claims:
