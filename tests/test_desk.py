@@ -3,6 +3,9 @@ escaping, other users' sessions, uploads that are refused, accounts on the comma
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 import os
 import sqlite3
 import stat
@@ -211,6 +214,8 @@ def test_decisions_are_saved_as_made_and_a_second_user_sees_them(
     audit = bob.get(f"/audit.csv?batch={batch}")
     assert audit.status == 200
     assert "ann" in audit.text and "M545,M5450" in audit.text
+    values = [v for row in csv.reader(io.StringIO(audit.text)) for v in row]
+    assert "" in values and "'" not in values  # an empty value stays empty
     # a code that is not billable is not saved
     refused = ann.post(
         f"/batches/{batch}/claims/1/decide",
@@ -412,7 +417,47 @@ def test_decisions_import_into_a_batch_of_the_same_claims(
     wrong = exported.replace(b'"MIX0002"', b'"OTHER01"')
     refused = send(wrong)
     assert refused.status == 400 and "is not a held claim of this batch" in refused.text
-    assert send(b"{not json").status == 400
+    refused = send(b"{not json")
+    assert refused.status == 400 and "d.json: not a JSON file" in refused.text
+    deep = send(b"[" * 100000 + b"]" * 100000)
+    assert deep.status == 400 and "d.json: not a JSON file" in deep.text
+    misdated = json.loads(exported)
+    misdated["run_date"] = "2026-02-30"
+    refused = send(json.dumps(misdated).encode())
+    assert refused.status == 400 and "d.json: run_date 2026-02-30 is not a date" in refused.text
+    # the claim page's checks: an edit not on the claim, a code check_code refuses
+    for change, why in (
+        ({"edit": "BAL001", "code": "M545"}, "claim 1 has no BAL001 finding on M54.5"),
+        ({"after": "M62.83"}, "M62.83 is a category"),
+        ({"after": "ZZZ99"}, "ZZZ.99 is not an ICD-10-CM code"),
+    ):
+        count = len(desk.desk.store.decisions(target["id"]))
+        item = {"claim": 1, "claim_id": "MIX0002", "edit": "DX002", "code": "M545"}
+        item.update({"action": "code", "after": "M5450", **change})
+        file = {"schema": "scrub837-decisions/1", "decisions": [item]}
+        refused = send(json.dumps(file).encode())
+        assert refused.status == 400, refused.text
+        assert "d.json: decision 1 (" in refused.text and why in refused.text
+        assert len(desk.desk.store.decisions(target["id"])) == count
+    # a UTF-8 byte order mark is allowed
+    assert send(b"\xef\xbb\xbf" + exported).status == 303
+
+
+def test_a_build_of_a_cut_off_held_file_is_refused(desk: Any, ann: Client, batch: str) -> None:
+    known = {b["id"] for b in desk.desk.store.batches()}
+    assert ann.post("/batches/open", {"name": "mixed.held.837"}).status == 303
+    ann.wait_ready()
+    (opened,) = [b for b in desk.desk.store.batches() if b["id"] not in known]
+    held = desk.desk.held_path(opened)
+    held.write_bytes(held.read_bytes()[:900])
+    folder = desk.desk.folder(opened["id"])
+    before = sorted(p.name for p in folder.rglob("*") if p.is_file())
+    reply = ann.post(f"/batches/{opened['id']}/build", {})
+    assert reply.status == 400 and "is cut off (no SE/GE/IEA): ask for the whole file" in (
+        reply.text
+    )
+    after = sorted(p.name for p in folder.rglob("*") if p.is_file())
+    assert after == before
 
 
 def _self_signed(folder: Path) -> tuple[Path, Path]:

@@ -19,11 +19,12 @@ from scrubber.desk import accounts, decide
 from scrubber.desk.batches import BatchError, Desk
 from scrubber.desk.pages import assets, render
 from scrubber.report.views import claim_view, edit_views
-from scrubber.resolve import DecisionsError, parse_decisions
+from scrubber.resolve import DecisionsError, ResolveError, read_decisions
 
 COOKIE = "desk_session"
 LOGIN_COOKIE = "desk_login"
 OPEN = {"login", "login_post"}
+DECISIONS_LIMIT = 1 << 20
 
 
 def create_app(desk: Desk, *, secure_cookies: bool = False) -> Flask:
@@ -280,24 +281,18 @@ def create_app(desk: Desk, *, secure_cookies: bool = False) -> Flask:
         action = form.get("action", "")
         edit = form.get("edit", "")
         code = form.get("code", "")
-        known = {
-            (f.get("edit"), decide.finding_code(f, held.report.get("delimiters") or {}))
-            for f in item.entry.get("findings") or []
-        }
-        if action not in decide.ACTION_LABELS or (edit, code) not in known:
-            abort(400)
         after = (form.get("typed") or form.get("choice") or "").strip()
-        if action == "code":
-            checked = decide.check_code(desk, item, after, code) if after else None
-            if checked is None or not checked.ok:
-                why = "; ".join(checked.problems) if checked else "choose or type a code"
-                return page(
-                    "message.html",
-                    status=400,
-                    title="Not saved",
-                    text=f"The code was not saved: {why}.",
-                    back=f"/batches/{batch_id}/claims/{position}",
-                )
+        why = decide.decision_problem(
+            desk, held.report, item, edit=edit, code=code, action=action, after=after
+        )
+        if why:
+            return page(
+                "message.html",
+                status=400,
+                title="Not saved",
+                text=f"The decision was not saved: {why}.",
+                back=f"/batches/{batch_id}/claims/{position}",
+            )
         question = form.get("question", "").strip()[:2000]
         decision_id = decide.record(
             desk,
@@ -350,7 +345,16 @@ def create_app(desk: Desk, *, secure_cookies: bool = False) -> Flask:
     @app.post("/batches/<batch_id>/build")
     def build(batch_id: str) -> Response:
         found = batch_or_404(batch_id)
-        decide.build(desk, found, g.session.user)
+        try:
+            decide.build(desk, found, g.session.user)
+        except (ResolveError, DecisionsError) as error:
+            return page(
+                "message.html",
+                status=400,
+                title="Not built",
+                text=str(error),
+                back=f"/batches/{batch_id}",
+            )
         return redirect(f"/batches/{batch_id}#build", code=303)
 
     def download(path: Path | None, name: str | None = None) -> Response:
@@ -382,23 +386,26 @@ def create_app(desk: Desk, *, secure_cookies: bool = False) -> Flask:
         response.headers["Content-Disposition"] = "attachment; filename=decisions.json"
         return response
 
+    def import_refused(batch_id: str, text: str) -> Response:
+        return page(
+            "message.html", status=400, title="Not imported", text=text, back=f"/batches/{batch_id}"
+        )
+
     @app.post("/batches/<batch_id>/decisions")
     def import_(batch_id: str) -> Response:
         found = batch_or_404(batch_id)
         given = request.files.get("file")
+        name = (given.filename if given else "") or "the decisions file"
         try:
-            data = json.loads(given.read(1 << 20).decode("utf-8")) if given else None
-            decide.import_decisions(
-                desk, found, parse_decisions(data, "the decisions file"), g.session.user
-            )
-        except (ValueError, DecisionsError) as error:
-            return page(
-                "message.html",
-                status=400,
-                title="Not imported",
-                text=str(error),
-                back=f"/batches/{batch_id}",
-            )
+            raw = given.read(DECISIONS_LIMIT + 1) if given else b""
+            if len(raw) > DECISIONS_LIMIT:
+                raise DecisionsError(f"{name}: larger than 1 MB; a decisions file is smaller")
+            decisions = read_decisions(raw, name)
+            decide.import_decisions(desk, found, decisions, g.session.user)
+        except DecisionsError as error:
+            return import_refused(batch_id, str(error))
+        except ValueError as error:
+            return import_refused(batch_id, f"{name}: {error}")
         return redirect(f"/batches/{batch_id}", code=303)
 
     # -- the audit trail

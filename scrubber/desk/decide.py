@@ -99,6 +99,37 @@ def check_code(desk: Desk, claim: HeldClaim, given: str, replacing: str = "") ->
     return CodeCheck(code, dotted(code), not problems, title, release, problems, more)
 
 
+def decision_problem(
+    desk: Desk,
+    report: dict[str, Any],
+    claim: HeldClaim,
+    *,
+    edit: str,
+    code: str,
+    action: str,
+    after: str,
+) -> str:
+    """Why a decision cannot be saved ('' when it can): the same checks for the claim page's
+    form and for an imported file."""
+    if action not in ACTION_LABELS:
+        return f"{action!r} is not a decision ({', '.join(ACTION_LABELS)})"
+    delimiters = report.get("delimiters") or {}
+    known = {
+        (f.get("edit"), normal_code(finding_code(f, delimiters)))
+        for f in claim.entry.get("findings") or []
+    }
+    if (edit, normal_code(code)) not in known:
+        on = f" on {dotted(normal_code(code))}" if code else ""
+        return f"claim {claim.position} has no {edit} finding{on}"
+    if action == "code":
+        if not after.strip():
+            return "choose or type a code"
+        checked = check_code(desk, claim, after, code)
+        if not checked.ok:
+            return "; ".join(checked.problems)
+    return ""
+
+
 def record(
     desk: Desk,
     batch_id: str,
@@ -174,15 +205,30 @@ def as_decisions(desk: Desk, batch: dict[str, Any]) -> Decisions:
 
 
 def import_decisions(desk: Desk, batch: dict[str, Any], given: Decisions, user: str) -> int:
-    """Decisions from a file (a `resolve` decisions file or another desk's export)."""
+    """Decisions from a file (a `resolve` decisions file or another desk's export), each checked
+    as the claim page checks it; ValueError names the first one refused and why."""
     held = desk.held_claims(batch)
-    count = 0
-    for decision in given.decisions:
+    for number, decision in enumerate(given.decisions, 1):
         claim = held.get(decision.claim)
         if claim is None or claim.entry.get("claim_id") != decision.claim_id:
             raise ValueError(
                 f"claim {decision.claim} ({decision.claim_id}) is not a held claim of this batch"
             )
+        problem = decision_problem(
+            desk,
+            held.report,
+            claim,
+            edit=decision.edit,
+            code=decision.code,
+            action=decision.action,
+            after=decision.after,
+        )
+        if problem:
+            raise ValueError(
+                f"decision {number} ({decision.edit} on claim {decision.claim} "
+                f"{decision.claim_id}) was refused: {problem}; nothing was imported"
+            )
+    count = 0
     for decision in given.decisions:
         claim = held.get(decision.claim)
         assert claim is not None

@@ -7,6 +7,7 @@ from scrubber.resolve.decisions import (
     load_decisions,
     normal_code,
     parse_decisions,
+    read_decisions,
 )
 from scrubber.resolve.engine import ClaimOutcome, ResolveError, ResolveResult, output_names, resolve
 
@@ -21,5 +22,6 @@ __all__ = [
     "normal_code",
     "output_names",
     "parse_decisions",
+    "read_decisions",
     "resolve",
 ]
