@@ -105,27 +105,26 @@ class ElementCheck:
 class CompositeCheck:
     """One composite node: composite_if.is_valid_errors and the segment's sub-element count."""
 
-    __slots__ = ("node", "usage", "subs", "known", "missing_ok", "component")
+    __slots__ = ("node", "usage", "subs", "known", "missing_ok")
 
     def __init__(self, node: Any) -> None:
         self.node = node
         self.usage = node.usage
         self.subs = [ElementCheck(child) for child in node.children]
-        self.known: dict[str, bool] = {}  # raw values, split at `component`
+        # raw value -> (the component separator it was split at, the verdict): one look-up,
+        # so that runs on files with other separators (threads of the desk) never mix them
+        self.known: dict[str, tuple[str, bool]] = {}
         self.missing_ok = _missing_ok(node)
-        self.component = ""
 
     def ok(self, raw: str, component: str) -> bool:
-        if component != self.component:
-            self.known.clear()
-            self.component = component
         known = self.known.get(raw)
-        if known is None:
-            known = self._check(raw.split(component))
+        if known is None or known[0] != component:
+            verdict = self._check(raw.split(component))
             if len(self.known) >= VALUES_PER_NODE:
                 self.known.clear()
-            self.known[raw] = known
-        return known
+            self.known[raw] = (component, verdict)
+            return verdict
+        return known[1]
 
     def _check(self, values: list[str]) -> bool:
         subs = self.subs
@@ -171,7 +170,7 @@ TEXTS_PER_NODE = 256  # whole segments remembered as valid per segment node
 class SegmentCheck:
     """One segment node's compiled content check."""
 
-    __slots__ = ("node", "plan", "count", "missing_ok_from", "rules", "valid", "delimiters")
+    __slots__ = ("node", "plan", "count", "missing_ok_from", "rules", "valid")
 
     def __init__(self, node: Any) -> None:
         self.node = node
@@ -202,8 +201,8 @@ class SegmentCheck:
         # a rule pyx12 reports every time (too short, unknown): pyx12 judges every segment
         usable = all(len(rule[1]) >= 2 and rule[0] in "PRECL" for rule in rules)
         self.rules: list[_SyntaxRule] | None = rules if usable else None
-        self.valid: dict[str, bool] = {}  # segment texts found valid, with these delimiters
-        self.delimiters = ""
+        # segment text found valid -> the element and component separators it was split at
+        self.valid: dict[str, str] = {}
 
     def ok(
         self, text: str, elements: list[str], component: str, split: bool, delimiters: str
@@ -211,10 +210,7 @@ class SegmentCheck:
         """True when pyx12 finds no error in the segment; `split`: elements may hold
         components (all but the ISA); `delimiters`: the element and component separators
         `text` was split with."""
-        if delimiters != self.delimiters:
-            self.valid.clear()
-            self.delimiters = delimiters
-        elif text in self.valid:
+        if self.valid.get(text) == delimiters:
             return True
         count = len(elements)
         if count > self.count or self.rules is None or not self.missing_ok_from[count]:
@@ -251,7 +247,7 @@ class SegmentCheck:
                 return False
         if len(self.valid) >= TEXTS_PER_NODE:
             self.valid.clear()
-        self.valid[text] = True
+        self.valid[text] = delimiters
         return True
 
 

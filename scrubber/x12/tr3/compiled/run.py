@@ -177,11 +177,7 @@ class CompiledRun(_Run):
                 if matched:
                     # a segment this node found valid before (with these separators) is again
                     check = checks.get(id(node))
-                    if (
-                        check is None
-                        or check.delimiters != line.separators
-                        or line.text not in check.valid
-                    ):
+                    if check is None or check.valid.get(line.text) != line.separators:
                         self._content(node, line, tag, seg_term, ele_term, subele_term)
             self.busy = False
             if on_segment is not None:
