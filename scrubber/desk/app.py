@@ -18,6 +18,7 @@ from werkzeug.wrappers import Response
 from scrubber.desk import accounts, decide
 from scrubber.desk.batches import BatchError, Desk
 from scrubber.desk.pages import assets, render
+from scrubber.desk.throttle import Busy, LoginThrottle
 from scrubber.report.views import claim_view, edit_views
 from scrubber.resolve import DecisionsError, ResolveError, read_decisions
 
@@ -32,6 +33,7 @@ def create_app(desk: Desk, *, secure_cookies: bool = False) -> Flask:
     # the form around an upload is small; the file itself is checked against the desk's limit
     app.config["MAX_CONTENT_LENGTH"] = desk.upload_limit + (1 << 16)
     app.config["MAX_FORM_MEMORY_SIZE"] = 1 << 20
+    throttle = LoginThrottle()
 
     def page(name: str, status: int = 200, **context: Any) -> Response:
         session = g.get("session")
@@ -125,10 +127,30 @@ def create_app(desk: Desk, *, secure_cookies: bool = False) -> Flask:
                 title="Refused",
                 text="The login form had expired. Open the login page again.",
             )
-        user_id = accounts.check_password(
-            desk.store, request.form.get("name", ""), request.form.get("password", "")
-        )
+        name, address = request.form.get("name", ""), request.remote_addr or ""
+        wait = throttle.wait_seconds(name, address)
+        if wait:
+            return page(
+                "message.html",
+                status=429,
+                title="Refused",
+                text=f"Too many failed logins for this name or from this address: try again in "
+                f"{wait} seconds.",
+            )
+        try:
+            with throttle.hashing():
+                user_id = accounts.check_password(
+                    desk.store, name, request.form.get("password", "")
+                )
+        except Busy:
+            return page(
+                "message.html",
+                status=503,
+                title="Busy",
+                text="The desk is checking too many logins at once: try again in a minute.",
+            )
         if user_id is None:
+            throttle.failed(name, address)
             fresh = secrets.token_urlsafe(32)
             response = page(
                 "login.html",
@@ -138,6 +160,7 @@ def create_app(desk: Desk, *, secure_cookies: bool = False) -> Flask:
             )
             set_cookie(response, LOGIN_COOKIE, fresh, 600)
             return response
+        throttle.succeeded(name)
         session_token = accounts.open_session(
             desk.store, user_id, request.headers.get("User-Agent", "")
         )
