@@ -68,6 +68,8 @@ def resolve_command(
     for outcome in result.outcomes:
         if outcome.outcome == "held":
             click.echo(f"  held {outcome.claim_id}: " + "; ".join(outcome.reasons))
+        for warning in outcome.warnings:
+            click.echo(f"  warning: claim {outcome.claim} {outcome.claim_id}: {warning}", err=True)
     for name, path in (("resolved", result.resolved), ("held", result.held)):
         if path is not None:
             click.echo(f"  {name:8}  {path}")

@@ -232,3 +232,25 @@ def test_a_deeply_nested_or_misdated_decisions_file_is_a_usage_error(
         main, ["resolve", str(mixed_held), "--decisions", str(bom), "-o", str(tmp_path / "o")]
     )
     assert result.exit_code == 1, result.output
+
+
+def test_a_decision_on_a_finding_the_claim_lacks_is_applied_with_a_warning(
+    tmp_path: Path, mixed_held: Path
+) -> None:
+    result = run(
+        tmp_path, mixed_held, decisions(code(1, "MIX0002", "M545", "M5450", edit="BAL001"))
+    )
+    assert claim_ids(result.resolved) == ["MIX0002"]
+    first = result.outcomes[0]
+    assert first.warnings == [
+        "the decision BAL001 on M545 answers no finding of this claim: applied all the same"
+    ]
+    assert result.outcomes[1].warnings == []
+    file = tmp_path / "decisions.json"
+    file.write_text(json.dumps(decisions(code(1, "MIX0002", "M545", "M5450", edit="BAL001"))))
+    cli = CliRunner().invoke(
+        main, ["resolve", str(mixed_held), "--decisions", str(file), "-o", str(tmp_path / "c")]
+    )
+    assert "warning: claim 1 MIX0002: the decision BAL001 on M545" in cli.output
+    proper = run(tmp_path / "p", mixed_held, decisions(code(1, "MIX0002", "M545", "M5450")))
+    assert [o.warnings for o in proper.outcomes] == [[], []]

@@ -21,6 +21,7 @@ from scrubber.desk.pages import assets, render
 from scrubber.desk.throttle import Busy, LoginThrottle
 from scrubber.report.views import claim_view, edit_views
 from scrubber.resolve import DecisionsError, ResolveError, read_decisions
+from scrubber.resolve.findings import finding_code
 
 COOKIE = "desk_session"
 LOGIN_COOKIE = "desk_login"
@@ -267,7 +268,7 @@ def create_app(desk: Desk, *, secure_cookies: bool = False) -> Flask:
         current = decide.latest(rows)
         decisions = []
         for entry, finding in zip(_sorted_entries(item.entry), view.findings, strict=True):
-            code = decide.finding_code(entry, delimiters)
+            code = finding_code(entry, delimiters)
             decisions.append(
                 {
                     "code": code,
@@ -351,7 +352,7 @@ def create_app(desk: Desk, *, secure_cookies: bool = False) -> Flask:
             (
                 f
                 for e, f in zip(_sorted_entries(item.entry), view.findings, strict=True)
-                if f.edit == row["edit"] and decide.finding_code(e, delimiters) == row["code"]
+                if f.edit == row["edit"] and finding_code(e, delimiters) == row["code"]
             ),
             None,
         )

@@ -16,26 +16,10 @@ from scrubber.codesets import excludes1_conflict
 from scrubber.desk.batches import Desk, HeldClaim, private_dir
 from scrubber.desk.store import now_iso
 from scrubber.resolve import Decision, Decisions, ResolveResult, normal_code, resolve
+from scrubber.resolve.findings import known_findings
 
 ACTION_LABELS = {"code": "Code chosen", "query": "Provider queried", "leave": "Left held"}
 _CODE_SHAPE = "^[A-Za-z][0-9A-Za-z.]{2,7}$"
-
-
-def finding_code(finding: dict[str, Any], delimiters: dict[str, str]) -> str:
-    """The diagnosis code a finding points at (its HI element's code), '' when none."""
-    location = finding.get("location") or {}
-    if location.get("segment") != "HI":
-        return ""
-    element = str(location.get("element") or "")
-    text = str(location.get("text") or "")
-    if not element.startswith("HI") or len(element) < 4 or not element[2:4].isdigit():
-        return ""
-    parts = text.split(delimiters.get("element") or "*")
-    position = int(element[2:4])
-    if position >= len(parts):
-        return ""
-    components = parts[position].split(delimiters.get("component") or ":")
-    return components[1].strip() if len(components) > 1 else ""
 
 
 @dataclass(slots=True)
@@ -113,12 +97,7 @@ def decision_problem(
     form and for an imported file."""
     if action not in ACTION_LABELS:
         return f"{action!r} is not a decision ({', '.join(ACTION_LABELS)})"
-    delimiters = report.get("delimiters") or {}
-    known = {
-        (f.get("edit"), normal_code(finding_code(f, delimiters)))
-        for f in claim.entry.get("findings") or []
-    }
-    if (edit, normal_code(code)) not in known:
+    if (edit, normal_code(code)) not in known_findings(claim.entry, report):
         on = f" on {dotted(normal_code(code))}" if code else ""
         return f"claim {claim.position} has no {edit} finding{on}"
     if action == "code":

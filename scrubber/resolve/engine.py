@@ -24,6 +24,7 @@ from typing import Any
 from scrubber.api import ScrubOptions, output_stem, scrub, sha256_of
 from scrubber.model import Claim
 from scrubber.resolve.decisions import Decision, Decisions, DecisionsError, normal_code
+from scrubber.resolve.findings import known_findings
 from scrubber.x12 import reader as rd
 from scrubber.x12.tokens import NotX12Error
 from scrubber.x12.writer import Output837, open_private, temporary_name
@@ -43,6 +44,7 @@ class ClaimOutcome:
     outcome: str = "held"  # resolved | held
     reasons: list[str] = field(default_factory=list)  # why it is still held
     changes: list[dict[str, str]] = field(default_factory=list)  # edit, before, after
+    warnings: list[str] = field(default_factory=list)  # decisions that answer no finding
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -52,6 +54,7 @@ class ClaimOutcome:
             "outcome": self.outcome,
             "reasons": self.reasons,
             "changes": self.changes,
+            "warnings": self.warnings,
         }
 
 
@@ -213,6 +216,8 @@ def resolve(
     still_held = Output837(names["held"])
     try:
         outcomes, sent = _first_pass(held, by_claim, work / "changed.837")
+        known = _findings_of_input(held, work / "input", options, decisions)
+        _warn_unknown(by_claim, known, outcomes)
         if sent:
             _rescrub(work / "changed.837", work, sent, outcomes, options, decisions)
         _second_pass(held, by_claim, outcomes, still_held)
@@ -234,6 +239,54 @@ def resolve(
         raise
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def _scrub_options(base: ScrubOptions | None, out_dir: Path, decisions: Decisions) -> ScrubOptions:
+    options = base or ScrubOptions()
+    return dataclasses.replace(
+        options,
+        out_dir=out_dir,
+        held_dir=None,
+        reports_dir=None,
+        html=False,
+        mask_phi=False,
+        mode="scrub",
+        run_date=decisions.run_date or options.run_date,
+        tr3_errors=None,
+    )
+
+
+def _findings_of_input(
+    held: Path, work: Path, options: ScrubOptions | None, decisions: Decisions
+) -> list[set[tuple[str, str]]]:
+    """(edit, code) of the findings of each claim of the held input, from a scrub of it;
+    ResolveError when that scrub rejects the file (nothing of it was wholly read)."""
+    work.mkdir()
+    result = scrub(held, _scrub_options(options, work, decisions))
+    report_path = work / f"{output_stem(held)}.report.json"
+    report = json.loads(report_path.read_text(encoding="utf-8"))
+    if result.status == "rejected":
+        why = (report.get("rejection") or {}).get("message") or "it could not be read"
+        raise ResolveError(f"{held.name} cannot be resolved: {why}")
+    return [known_findings(entry, report) for entry in report.get("claims") or []]
+
+
+def _warn_unknown(
+    by_claim: dict[int, list[Decision]],
+    known: list[set[tuple[str, str]]],
+    outcomes: list[ClaimOutcome],
+) -> None:
+    """A decision on a finding the claim does not have is applied, but said."""
+    for position, decisions in sorted(by_claim.items()):
+        if position > len(known) or position > len(outcomes):
+            continue
+        for decision in decisions:
+            if (decision.edit, normal_code(decision.code)) not in known[position - 1]:
+                on = f" on {decision.code}" if decision.code else ""
+                outcomes[position - 1].warnings.append(
+                    f"the decision {decision.edit}{on} answers no finding of this claim: "
+                    "applied all the same"
+                )
 
 
 def _first_pass(
@@ -283,19 +336,7 @@ def _rescrub(
     options: ScrubOptions | None,
     decisions: Decisions,
 ) -> None:
-    base = options or ScrubOptions()
-    run_date = decisions.run_date or base.run_date
-    opts = dataclasses.replace(
-        base,
-        out_dir=work,
-        held_dir=None,
-        reports_dir=None,
-        html=False,
-        mask_phi=False,
-        mode="scrub",
-        run_date=run_date,
-        tr3_errors=None,
-    )
+    opts = _scrub_options(options, work, decisions)
     result = scrub(path, opts)
     report = json.loads((work / "changed.report.json").read_text(encoding="utf-8"))
     entries = report.get("claims") or []
