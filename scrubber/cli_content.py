@@ -93,10 +93,11 @@ def list_command() -> None:
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     for row in rows:
         click.echo("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
-    click.echo(f"\nstore: {store.root}\nnot covered:")
-    for kind in KINDS:
-        missing = view.gaps(kind)
-        text = "; ".join(str(g) for g in missing) if missing else "none"
+    uncovered = [(kind, view.gaps(kind)) for kind in KINDS]
+    uncovered = [(kind, missing) for kind, missing in uncovered if missing]
+    click.echo(f"\nstore: {store.root}\nnot covered:" + ("" if uncovered else " no gaps"))
+    for kind, missing in uncovered:
+        text = "; ".join(str(g) for g in missing)
         click.echo(f"  {kind:9} {KIND_TITLES[kind]}: {text}")
 
 

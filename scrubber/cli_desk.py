@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from scrubber.desk.accounts import AccountError, add_user, remove_user
+from scrubber.desk.accounts import AccountError, add_user, check_name, remove_user
 from scrubber.desk.batches import Desk
 from scrubber.desk.server import DeskServer, ServeError, TlsFiles, check_exposure
 from scrubber.desk.store import Store
@@ -134,6 +134,10 @@ def desk(
 @click.pass_obj
 def add_user_command(parent_data: Path | None, name: str, data_dir: Path | None) -> None:
     """Add a desk account NAME (the password is asked twice, or read from standard input)."""
+    try:
+        check_name(name)  # before the password is asked for
+    except AccountError as error:
+        raise click.UsageError(str(error)) from error
     store = _store(data_dir or parent_data)
     try:
         add_user(store, name, _password())

@@ -22,6 +22,7 @@ from scrubber.content.periods import ContentError
 from scrubber.content.release import CoverageRelease, MueRelease, PtpRelease
 from scrubber.content.run import run_content
 from scrubber.content.store import ENV, ContentStore
+from scrubber.report.content import content_context
 from tests.helpers import fires, report_of, scrub_text, wrap
 
 # -- ICD-10-CM order files (fixed columns: order number, code in 7, flag, 60-column short title)
@@ -126,6 +127,18 @@ def test_tabular_xml_in_a_cms_zip(tmp_path: Path, store: ContentStore) -> None:
     # a name without a date: the XML's <version> is the fiscal year
     bare = store.add(write(tmp_path / "tabular.xml", tabular.replace("2027", "2028")))
     assert (bare.name, bare.effective_from) == ("ICD-10-CM FY2028", date(2027, 10, 1))
+    # half a ZIP is said to be one, cut off; an error inside a ZIP names the ZIP and the member
+    cut = tmp_path / "trunc.zip"
+    cut.write_bytes(archive.read_bytes()[: archive.stat().st_size // 2])
+    with pytest.raises(ContentError, match=r"^trunc.zip: the ZIP is damaged or cut off"):
+        store.add(cut)
+    empty = tmp_path / "icd10cm-table-index-2029.zip"
+    with zipfile.ZipFile(empty, "w") as z:
+        z.writestr("icd10cm-tabular-2029.xml", "<ICD10CM.tabular><version>2029</version>")
+    with pytest.raises(
+        ContentError, match=r"^icd10cm-table-index-2029.zip: member icd10cm-tabular-2029.xml: "
+    ):
+        store.add(empty)
 
 
 def test_content_list_shows_the_missing_year(tmp_path: Path) -> None:
@@ -478,6 +491,14 @@ def test_content_add_asks_for_the_effective_date(tmp_path: Path) -> None:
     )
     assert given.exit_code == 0, given.output
     assert "CARC July 2026 (2026-07-01 until replaced)" in given.output
+    listed = CliRunner().invoke(main, ["content", "list", "--content", str(folder)])
+    uncovered = listed.output.split("not covered:")[1].splitlines()
+    assert not any(line.strip().startswith("carc") for line in uncovered), listed.output
+    assert not any(line.endswith(": none") for line in uncovered), listed.output
+    head = content_context(
+        {"releases": [{"kind": "carc", "name": "CARC July 2026", "effective_from": "2026-07-01"}]}
+    )
+    assert head["releases"] == ["CARC: CARC July 2026 (2026-07-01 until replaced)"]
 
 
 def test_every_claim_records_its_releases(tmp_path: Path) -> None:

@@ -161,10 +161,10 @@ def test_an_upload_over_the_limit_or_not_x12_gets_a_message_and_leaves_nothing(
     assert just_over.status == 400 and "larger than the desk's limit" in just_over.text
     csv = ann.upload("export.837", (SAMPLES / "not_x12_env001.837").read_bytes())
     assert csv.status == 400
-    assert "export.837 is not an X12 837 file" in csv.text
+    assert "export.837: not an X12 837 file" in csv.text and "export.837: export" not in csv.text
     assert "export the claim file again" in csv.text
     empty = ann.upload("empty.837", b"")
-    assert empty.status == 400 and "empty" in empty.text
+    assert empty.status == 400 and "empty.837: the file is empty" in empty.text
     assert batch_dirs(desk) == dirs
     assert len(desk.desk.store.batches()) == count
     leftovers = [p for p in (desk.desk.store.data_dir / "batches").rglob("*") if "over" in p.name]
@@ -315,6 +315,9 @@ def test_add_and_remove_user_on_the_command_line(tmp_path: Path) -> None:
         main, ["desk", "add-user", "dave", "--data", data], input="dave-pass-123\nother-pass-12\n"
     )
     assert differ.exit_code == 2 and "differ" in differ.output
+    markup = runner.invoke(main, ["desk", "add-user", "<script>", "--data", data], input="x\ny\n")
+    assert markup.exit_code == 2 and "a user name is 1 to 64 letters" in markup.output
+    assert "differ" not in markup.output
     short = runner.invoke(main, ["desk", "add-user", "erin", "--data", data], input="x\nx\n")
     assert short.exit_code == 2 and "at least 10 characters" in short.output
     again = runner.invoke(
@@ -556,3 +559,27 @@ def test_the_desk_command_serves_until_sigterm(tmp_path: Path) -> None:
     assert f"The desk is at http://127.0.0.1:{port}/" in out
     assert "No accounts yet" in err and "Traceback" not in err
     assert stat.S_IMODE(os.stat(data / "desk.sqlite3").st_mode) == 0o600
+
+
+def test_a_decisions_file_over_1_mb_is_refused_by_name(tmp_path: Path) -> None:
+    with running_desk(tmp_path / "desk", upload_limit=4 << 20, tr3=False) as server:
+        client = Client(server.url)
+        assert client.login("ann").status == 303
+        assert client.upload("mixed.837", (SAMPLES / "mixed.837").read_bytes()).status == 303
+        client.wait_ready()
+        page = f"/batches/{server.desk.store.batches()[0]['id']}"
+        boundary = "b0undary"
+        body = (
+            (
+                f'--{boundary}\r\nContent-Disposition: form-data; name="csrf_token"\r\n\r\n'
+                f"{client.csrf(page)}\r\n--{boundary}\r\n"
+                'Content-Disposition: form-data; name="file"; filename="big.json"\r\n\r\n'
+            ).encode()
+            + b" " * (1 << 20)
+            + b"{}"
+            + f"\r\n--{boundary}--\r\n".encode()
+        )
+        reply = client.request(
+            page + "/decisions", body, {"Content-Type": f"multipart/form-data; boundary={boundary}"}
+        )
+        assert reply.status == 400 and "big.json: larger than 1 MB" in reply.text

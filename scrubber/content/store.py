@@ -354,6 +354,11 @@ def _unpacked(path: Path, kind: str | None) -> Iterator[tuple[Path, str]]:
     """The data file itself, or the one member of a CMS ZIP that is the data (not the record
     layout, notices or the Excel copy)."""
     if not zipfile.is_zipfile(path):
+        if _starts_like_a_zip(path):
+            raise ContentError(
+                f"{path.name}: the ZIP is damaged or cut off (its directory at the end is "
+                "missing); download it again"
+            )
         yield path, path.name
         return
     try:
@@ -369,9 +374,25 @@ def _unpacked(path: Path, kind: str | None) -> Iterator[tuple[Path, str]]:
                 target = Path(folder) / Path(chosen).name
                 with archive.open(chosen) as source, target.open("wb") as out:
                     shutil.copyfileobj(source, out)
-                yield target, Path(chosen).name
-    except zipfile.BadZipFile as exc:
-        raise ContentError(f"{path.name}: not a readable ZIP ({exc})") from exc
+                try:
+                    yield target, Path(chosen).name
+                except ContentError as exc:
+                    if str(exc).startswith(path.name) or isinstance(exc, NeedsEffective):
+                        raise
+                    # a message about the member names the ZIP it came in too
+                    raise ContentError(f"{path.name}: member {exc}") from exc
+    except (zipfile.BadZipFile, EOFError) as exc:
+        raise ContentError(
+            f"{path.name}: the ZIP is damaged or cut off ({exc}); download it again"
+        ) from exc
+
+
+def _starts_like_a_zip(path: Path) -> bool:
+    try:
+        with path.open("rb") as stream:
+            return stream.read(4) == b"PK\x03\x04"
+    except OSError:
+        return False
 
 
 def _data_member(members: list[str], kind: str | None) -> str | None:

@@ -37,11 +37,16 @@ def _valid_name(name: str) -> bool:
     return 0 < len(name) <= 64 and all(c.isalnum() or c in "._-@" for c in name)
 
 
-def add_user(store: Store, name: str, password: str) -> None:
+def check_name(name: str) -> None:
+    """AccountError when `name` cannot be a user name (asked before the password)."""
     if not _valid_name(name):
         raise AccountError(
             "a user name is 1 to 64 letters, digits and . _ - @ (no spaces or markup)"
         )
+
+
+def add_user(store: Store, name: str, password: str) -> None:
+    check_name(name)
     if len(password) < MIN_PASSWORD:
         raise AccountError(f"the password must have at least {MIN_PASSWORD} characters")
     try:

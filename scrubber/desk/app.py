@@ -202,7 +202,7 @@ def create_app(desk: Desk, *, secure_cookies: bool = False) -> Flask:
         try:
             desk.add_upload(given.filename, given.stream, g.session.user)
         except BatchError as error:
-            return batches_page(400, f"{given.filename}: {error}")
+            return batches_page(400, str(error))
         return redirect("/", code=303)
 
     @app.post("/batches/open")

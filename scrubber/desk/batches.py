@@ -145,10 +145,13 @@ class Desk:
                 rd.scan_trailers(target)
             except NotX12Error as error:
                 raise BatchError(
-                    f"{name} is not an X12 837 file ({error}). An 837 claim file starts with "
+                    f"not an X12 837 file ({error}). An 837 claim file starts with "
                     "an ISA segment; export the claim file again from your practice management "
                     "system (not a report, a PDF or a zip)."
                 ) from error
+        except BatchError as error:
+            shutil.rmtree(folder, ignore_errors=True)
+            raise BatchError(f"{name}: {error}") from error  # the file named once, here
         except BaseException:
             shutil.rmtree(folder, ignore_errors=True)
             raise

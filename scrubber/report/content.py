@@ -19,9 +19,10 @@ def content_context(content: object) -> dict[str, Any]:
     for r in content.get("releases") or []:
         if isinstance(r, dict):
             title = KIND_TITLES.get(_text(r.get("kind")), _text(r.get("kind")))
-            to = _text(r.get("effective_to")) or "until replaced"
+            end = _text(r.get("effective_to"))
+            to = f"to {end}" if end else "until replaced"
             start = _text(r.get("effective_from"))
-            releases.append(f"{title}: {_text(r.get('name'))} ({start} to {to})")
+            releases.append(f"{title}: {_text(r.get('name'))} ({start} {to})")
     warnings = []
     for m in content.get("uncovered") or []:
         if not isinstance(m, dict):
