@@ -58,6 +58,8 @@ class EditSpec:
     #: = true` in its TOML): it runs whatever --select says and cannot be ignored, switched off
     #: or lowered from error by a profile.
     guards_outputs: bool = False
+    #: severities of particular messages (HL001: an ambiguous tree is an error, numbering info)
+    message_severity: dict[str, str] = field(default_factory=dict)
     #: What the person who gets a rejected file should do (structural edits that reject one).
     what_to_do: str = DEFAULT_WHAT_TO_DO
 
@@ -144,6 +146,7 @@ def _load_edit(path: Path) -> EditSpec:
         params=dict(data.get("params", {})),
         refines=data.get("refines"),
         guards_outputs=bool(data.get("guards_outputs", False)),
+        message_severity=dict(data.get("severity_by_message", {})),
         what_to_do=data.get("what_to_do", DEFAULT_WHAT_TO_DO).strip(),
     )
 

@@ -129,8 +129,7 @@ class FileRun:
             else:
                 self.rejection = {
                     "edit": "ENV002",
-                    "message": f"{self.path.name} holds no 837 professional claim that could be "
-                    "read.",
+                    "message": self.engine.spec("ENV002").message("nothing", name=self.path.name),
                     "what_to_do": self.engine.spec("ENV002").what_to_do,
                 }
 
@@ -175,7 +174,7 @@ class FileRun:
         elif isinstance(event, rd.UnreadClaim):
             self._unread(event.clm)
         elif isinstance(event, rd.Problem):
-            self._file_finding(event.edit, event.message, event.segment, event.severity)
+            self._problem(event)
         elif isinstance(event, rd.TransactionStart):
             self._transaction_start(event)
         elif isinstance(event, rd.TransactionEnd):
@@ -197,14 +196,28 @@ class FileRun:
         elif isinstance(event, rd.InterchangeEnd):
             self._interchange_end(event)
 
-    def _file_finding(
-        self, edit: str, message: str, segment: Segment | None, severity: str | None = None
-    ) -> Finding | None:
-        if not self.engine.is_active(edit):
+    def _finding(self, problem: rd.Problem) -> Finding | None:
+        """A structural fact rendered as its edit's finding: the message and its severity from
+        the edit's TOML (one home per edit)."""
+        if not self.engine.is_active(problem.edit):
             return None
-        finding = self.engine.stamp(Finding(message, segment, severity=severity), edit)  # type: ignore[arg-type]
-        self.file_findings.append(finding)
+        spec = self.engine.spec(problem.edit)
+        message = spec.message(problem.key, **problem.values)
+        if problem.more:
+            message += spec.message("more", count=problem.more)
+        severity = spec.message_severity.get(problem.key)
+        finding = Finding(message, problem.segment, severity=severity)  # type: ignore[arg-type]
+        return self.engine.stamp(finding, problem.edit)
+
+    def _problem(self, problem: rd.Problem) -> Finding | None:
+        finding = self._finding(problem)
+        if finding is not None:
+            self.file_findings.append(finding)
         return finding
+
+    def _file_finding(self, edit: str, message: str, segment: Segment | None) -> None:
+        if self.engine.is_active(edit):
+            self.file_findings.append(self.engine.stamp(Finding(message, segment), edit))
 
     def _transaction_start(self, event: rd.TransactionStart) -> None:
         header = event.header
@@ -217,12 +230,10 @@ class FileRun:
         self._ack_rejected = accepted is not None and header.st.number not in accepted
         self._versions.add(header.version)
         if event.rejected is not None and event.rejected.edit == "ENV002":
-            self._file_finding("ENV002", event.rejected.message, event.rejected.segment)
+            self._problem(event.rejected)
             return
         if event.rejected is not None:  # cut off (ENV005) or a broken envelope: claims held
-            self._transaction_hold = self._file_finding(
-                event.rejected.edit, event.rejected.message, event.rejected.segment
-            )
+            self._transaction_hold = self._problem(event.rejected)
         numbers = [header.isa.number, header.gs.number] + [s.number for s in header.segments]
         self.tr3.pin(header.isa.number, header.gs.number)  # looked up again by later headers
         self._transaction_errors = self._tr3_findings(
@@ -270,13 +281,9 @@ class FileRun:
         if block.provider is not None:
             shared += self._provider_findings(block.provider)
         for problem in block.problems:
-            if self.engine.is_active(problem.edit):
-                shared.append(
-                    self.engine.stamp(
-                        Finding(problem.message, problem.segment, severity=problem.severity),
-                        problem.edit,
-                    )
-                )
+            finding = self._finding(problem)
+            if finding is not None:
+                shared.append(finding)
         if self._transaction_hold is not None:
             shared.append(self._transaction_hold)
         if last > self.tr3.checked and self.engine.is_active("IG002"):

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from scrubber.api import ScrubOptions, output_stem, scrub, sha256_of
+from scrubber.catalogue import load_catalogue
 from scrubber.model import Claim
 from scrubber.resolve.decisions import Decision, Decisions, DecisionsError, normal_code
 from scrubber.resolve.findings import known_findings
@@ -158,8 +159,9 @@ def _blocks(path: Path) -> Iterator[list[Claim]]:
             cut = event.rejected if isinstance(event, rd.TransactionStart) else event
             if isinstance(cut, rd.Problem) and cut.edit == "ENV005":
                 # a claim not wholly read must never be written: refuse the whole file
+                said = load_catalogue()[cut.edit].message(cut.key, **cut.values)
                 raise ResolveError(
-                    f"{path.name} is cut off (no SE/GE/IEA): ask for the whole file ({cut.message})"
+                    f"{path.name} is cut off (no SE/GE/IEA): ask for the whole file ({said})"
                 )
             if isinstance(event, rd.SubscriberBlock):
                 claims = list(event.claims())

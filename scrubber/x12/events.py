@@ -3,19 +3,21 @@ and structural problems (neutral facts, rendered as findings by the pipeline).""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from scrubber.model import BillingProvider, Segment, SubscriberBlock, TransactionHeader
 
 
 @dataclass(slots=True)
 class Problem:
-    """Something the reader found in the structure, for the engine to report under an edit id."""
+    """A structural fact for an edit to report: its message is the edit's TOML message `key`
+    filled with `values`, its severity the TOML's for that key (or the edit's own)."""
 
     edit: str
-    message: str
+    key: str
     segment: Segment | None = None
-    severity: str | None = None  # when the edit's severity depends on the case (HL001)
+    values: dict[str, object] = field(default_factory=dict)
+    more: int = 0  # more problems like it in the transaction (said once, with the count)
 
 
 @dataclass(slots=True)

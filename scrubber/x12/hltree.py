@@ -43,27 +43,14 @@ class HlTree:
         hl_id, parent, code, child = hl.get(1), hl.get(2), hl.get(3), hl.get(4)
         if hl_id != str(self.expected_id):
             self.numbering.append(
-                Problem(
-                    "HL001",
-                    f"HL01 is {hl_id!r} where {self.expected_id} was expected; "
-                    "the outputs are renumbered.",
-                    hl,
-                    "info",
-                )
+                Problem("HL001", "hl01", hl, {"found": hl_id, "expected": self.expected_id})
             )
         self.expected_id += 1
         if code == "20":
             hl.loop = "2000A"
             self.level = self.loop = "2000A"
             if parent:
-                self.numbering.append(
-                    Problem(
-                        "HL001",
-                        "HL02 of a billing provider (2000A) must be empty; the outputs drop it.",
-                        hl,
-                        "info",
-                    )
-                )
+                self.numbering.append(Problem("HL001", "provider_parent", hl))
             self.provider = BillingProvider([hl], hl_id)
             yield ProviderStart(self.provider)
         elif code == "22":
@@ -71,13 +58,7 @@ class HlTree:
             self.level = self.loop = "2000B"
             problem = self._check_parent(hl, self.provider.hl_id if self.provider else None, "20")
             if self.provider is None:
-                problem = Problem(
-                    "HL001",
-                    "A subscriber (HL*22) comes before any billing provider "
-                    "(HL*20): the claims under it cannot be placed.",
-                    hl,
-                    "error",
-                )
+                problem = Problem("HL001", "subscriber_first", hl)
                 self.provider = BillingProvider([], "")
                 yield ProviderStart(self.provider)
             self.block = SubscriberBlock([hl], hl_id=hl_id, provider=self.provider)
@@ -89,15 +70,7 @@ class HlTree:
             if self.block is None:
                 self._orphan_block()
                 assert self.block is not None
-                self._attach(
-                    Problem(
-                        "HL001",
-                        "A patient (HL*23) comes before any subscriber "
-                        "(HL*22): the claims under it cannot be placed.",
-                        hl,
-                        "error",
-                    )
-                )
+                self._attach(Problem("HL001", "patient_first", hl))
             else:
                 problem = self._check_parent(hl, self.block.hl_id, "22")
                 if problem:
@@ -108,15 +81,7 @@ class HlTree:
         else:
             hl.loop = "2000?"
             self._orphan_block(hl)
-            self._attach(
-                Problem(
-                    "HL001",
-                    f"HL03 level code {code!r} is not one an 837P uses "
-                    "(20, 22, 23): the claims under it cannot be placed.",
-                    hl,
-                    "error",
-                )
-            )
+            self._attach(Problem("HL001", "level", hl, {"code": code}))
         expected_child = None
         if code == "20":
             expected_child = "1"
@@ -124,13 +89,7 @@ class HlTree:
             expected_child = "0"
         if expected_child and child != expected_child:
             self.numbering.append(
-                Problem(
-                    "HL001",
-                    f"HL04 is {child!r} where {expected_child} is "
-                    "required; the outputs are corrected.",
-                    hl,
-                    "info",
-                )
+                Problem("HL001", "hl04", hl, {"found": child, "expected": expected_child})
             )
         self.seen_ids[hl_id] = code
 
@@ -140,20 +99,9 @@ class HlTree:
             return None
         if parent in self.seen_ids and self.seen_ids[parent] == level:
             # names another real parent than the one it stands under: which is meant is unclear
-            return Problem(
-                "HL001",
-                f"HL02 names HL {parent}, but the segment stands under HL "
-                f"{positional}: the tree is ambiguous.",
-                hl,
-                "error",
-            )
+            return Problem("HL001", "ambiguous", hl, {"parent": parent, "under": positional})
         self.numbering.append(
-            Problem(
-                "HL001",
-                f"HL02 is {parent!r} where {positional} was expected; the outputs are renumbered.",
-                hl,
-                "info",
-            )
+            Problem("HL001", "hl02", hl, {"found": parent, "expected": positional})
         )
         return None
 
@@ -177,14 +125,7 @@ class HlTree:
     def open_claim(self, clm: Segment) -> Iterator[Event]:
         if self.block is None:
             self._orphan_block()
-            self._attach(
-                Problem(
-                    "HL001",
-                    "A claim (CLM) stands outside any subscriber (HL*22): it cannot be placed.",
-                    clm,
-                    "error",
-                )
-            )
+            self._attach(Problem("HL001", "claim_outside", clm))
         assert self.block is not None and self.provider is not None
         clm.loop = self.loop = "2300"
         self.claim = Claim([clm], self.header, self.provider, self.block, self.patient)
@@ -218,9 +159,9 @@ class HlTree:
         wrongly throughout says so once, not once per HL."""
         by_kind: dict[str, list[Problem]] = {}
         for problem in self.numbering:
-            by_kind.setdefault(problem.message[:4], []).append(problem)  # "HL01", "HL02"...
+            by_kind.setdefault(problem.key, []).append(problem)
         for problems in by_kind.values():
             first = problems[0]
             if len(problems) > 1:
-                first.message += f" ({len(problems) - 1} more like it in this transaction)"
+                first.more = len(problems) - 1
             yield first

@@ -84,24 +84,20 @@ class Reader:
             pending = None
             if segment is None:
                 if gs is not None:
-                    yield Problem(
-                        "ENV005", "The functional group has no GE trailer: the file is cut off."
-                    )
+                    yield Problem("ENV005", "group_cut")
                     yield GroupEnd(None)
                 if isa is not None:
-                    yield Problem(
-                        "ENV005", "The interchange has no IEA trailer: the file is cut off."
-                    )
+                    yield Problem("ENV005", "interchange_cut")
                     yield InterchangeEnd(None)
                 return
             sid = segment.id
             if sid == "ISA":
                 if gs is not None:
-                    yield Problem("ENV005", "A functional group has no GE trailer.", segment)
+                    yield Problem("ENV005", "group_open", segment)
                     yield GroupEnd(None)
                     gs = None
                 if isa is not None:
-                    yield Problem("ENV005", "An interchange has no IEA trailer.", segment)
+                    yield Problem("ENV005", "interchange_open", segment)
                     yield InterchangeEnd(None)
                 isa = segment
                 segment.loop = "ISA"
@@ -114,12 +110,7 @@ class Reader:
                 yield GroupStart(segment)
             elif sid == "ST":
                 if isa is None or gs is None:
-                    yield Problem(
-                        "ENV005",
-                        "A transaction (ST) stands outside a functional group (GS); "
-                        "it was not read.",
-                        segment,
-                    )
+                    yield Problem("ENV005", "st_outside_group", segment)
                     pending = yield from self._skip_transaction(it)
                     continue
                 pending = yield from self._transaction(segment, isa, gs, it)
@@ -133,7 +124,7 @@ class Reader:
             elif sid == "IEA":
                 segment.loop = "IEA"
                 if gs is not None:
-                    yield Problem("ENV005", "A functional group has no GE trailer.", segment)
+                    yield Problem("ENV005", "group_open", segment)
                     yield GroupEnd(None)
                     gs = None
                 yield InterchangeEnd(segment)
@@ -172,10 +163,9 @@ class Reader:
             segment = next(it, None)
         yield Problem(
             "ENV005",
-            f"{count} segment(s) from segment {first.number} ({first.id or '(empty)'}) on stand "
-            "outside any transaction (ST..SE) and were not read"
-            + (f"; the {claims} claim(s) among them are counted as rejected." if claims else "."),
+            "outside_claims" if claims else "outside",
             first,
+            {"count": count, "number": first.number, "id": first.id or "(empty)", "claims": claims},
         )
         return segment
 
@@ -193,47 +183,23 @@ class Reader:
         rejected: Problem | None = None
         if not professional:
             what = describe_version(st.get(1), version, gs.get(1))
-            remedy = (
-                "The 4010 version was retired in 2012: export the claims again as 005010X222A1."
-                if version.startswith("004010")
-                else "scrub837 checks professional claims only; send this file to the tool "
-                "meant for it."
-            )
-            rejected = Problem(
-                "ENV002",
-                f"Transaction {st.get(2)} is {what}, not a 5010 professional claim "
-                f"(005010X222A1). {remedy}",
-                st,
-            )
+            remedy = "retired" if version.startswith("004010") else "other"
+            rejected = Problem("ENV002", remedy, st, {"control": st.get(2), "what": what})
             yield TransactionStart(header, rejected)
             stop = yield from self._skip_transaction(it)
             yield TransactionEnd(header, None)
             return stop
         closed = st.number in self.trailers.transactions_closed
         if not closed:
-            rejected = Problem(
-                "ENV005",
-                f"Transaction {st.get(2)} has no SE trailer: the file is cut off and claims may "
-                "be missing. Its claims are held; ask the sender for the whole file.",
-                st,
-            )
+            rejected = Problem("ENV005", "no_se", st, {"control": st.get(2)})
         elif len(set(labels)) > 1 or gs.get(1) != "HC" or st.get(1) != "837":
             # one label says 837P, the other something else: read it, but hold its claims
-            rejected = Problem(
-                "IG002",
-                f"Transaction {st.get(2)}: ST01 {st.get(1)!r}, ST03 {labels[0]!r}, GS01 "
-                f"{gs.get(1)!r} and GS08 {labels[1]!r} do not all say 837 professional "
-                "(837, 005010X222A1, HC), so its claims are held.",
-                st,
-            )
+            values: dict[str, object] = {"control": st.get(2), "st01": st.get(1), "st03": labels[0]}
+            values |= {"gs01": gs.get(1), "gs08": labels[1]}
+            rejected = Problem("IG002", "labels", st, values)
         elif st.number in self.trailers.stray:
-            rejected = Problem(
-                "IG002",
-                f"A {self.trailers.stray[st.number]} segment stands inside transaction "
-                f"{st.get(2)} (between ST and SE): its envelope is broken, so its claims are "
-                "held. The stray segment is left out of the outputs.",
-                st,
-            )
+            stray = self.trailers.stray[st.number]
+            rejected = Problem("IG002", "stray", st, {"control": st.get(2), "stray": stray})
         # an envelope segment inside a transaction that has its SE further on is a stray one:
         # skipped, so that the claims after it are still read
         self._skip_envelope = closed
