@@ -63,7 +63,7 @@ def structural(draw: st.DrawFn) -> bytes:
             )
         elif action == "cut":
             parts = parts[: draw(st.integers(1, len(parts)))]
-        else:
+        elif len(parts) > 1:  # a byte that is not UTF-8, after the ISA
             at = draw(st.integers(1, len(parts) - 1))
             parts[at] = parts[at][:3] + "\udce9" + parts[at][3:]
     text = "~\n".join(parts) + "~\n"
