@@ -22,7 +22,6 @@ from pathlib import Path
 from typing import Any
 
 from scrubber.api import ScrubOptions, output_stem, scrub, sha256_of
-from scrubber.catalogue import load_catalogue
 from scrubber.model import Claim
 from scrubber.resolve.decisions import Decision, Decisions, DecisionsError, normal_code
 from scrubber.resolve.findings import known_findings
@@ -159,10 +158,7 @@ def _blocks(path: Path) -> Iterator[list[Claim]]:
             cut = event.rejected if isinstance(event, rd.TransactionStart) else event
             if isinstance(cut, rd.Problem) and cut.edit == "ENV005":
                 # a claim not wholly read must never be written: refuse the whole file
-                said = load_catalogue()[cut.edit].message(cut.key, **cut.values)
-                raise ResolveError(
-                    f"{path.name} is cut off (no SE/GE/IEA): ask for the whole file ({said})"
-                )
+                raise ResolveError(f"{path.name} is cut off (no SE/GE/IEA): ask for the whole file")
             if isinstance(event, rd.SubscriberBlock):
                 claims = list(event.claims())
                 if claims:
@@ -264,7 +260,10 @@ def _findings_of_input(
     """(edit, code) of the findings of each claim of the held input, from a scrub of it;
     ResolveError when that scrub rejects the file (nothing of it was wholly read)."""
     work.mkdir()
-    result = scrub(held, _scrub_options(options, work, decisions))
+    # only read for its findings: the claim ledger records the re-scrub, not this
+    result = scrub(
+        held, dataclasses.replace(_scrub_options(options, work, decisions), ledger=False)
+    )
     report_path = work / f"{output_stem(held)}.report.json"
     report = json.loads(report_path.read_text(encoding="utf-8"))
     if result.status == "rejected":
