@@ -3,7 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
-N ?= 5000
+N ?= 5000 20000
+MEMORY_N ?= 100000
 REMIT_N ?= 20000 100000
 
 .PHONY: demo desk-demo desk-screenshots test test-deps lint bench samples docs clean install
@@ -11,7 +12,7 @@ REMIT_N ?= 20000 100000
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet -e '.[dev,cluster]'
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -54,9 +55,9 @@ lint: $(STAMP)
 	$(PY) -m pytest -q -p no:cacheprovider tests/test_imports.py
 
 bench: $(STAMP)
-	$(PY) bench/bench.py $(N)
+	$(PY) bench/bench.py $(N) --memory-n $(MEMORY_N)
 	$(PY) bench/tr3_walk.py 5000 20000 --fuzz 1000
-	$(PY) bench/report_open.py --claims $(N)
+	$(PY) bench/report_open.py --claims $(firstword $(N))
 	$(PY) bench/content.py
 	$(PY) bench/coding.py
 	$(PY) bench/desk_load.py --uploads 50 --clients 10

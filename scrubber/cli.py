@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import logging
 import os
 import signal
@@ -15,12 +16,15 @@ from scrubber.api import ScrubOptions, ScrubResult, output_stems, scrub, write_r
 from scrubber.catalogue import load_catalogue
 from scrubber.cli_options import (
     check_inputs,
+    cluster_for,
+    cluster_option,
     echo,
     file_errors,
     ledger_choice,
     ledger_options,
     mask_phi_option,
     out_option,
+    outcomes,
     run_options,
 )
 
@@ -40,7 +44,32 @@ def _terminate(signum: int, _frame: object) -> None:
     sys.exit(128 + signum)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Commands(click.Group):
+    """The group, with the commands that live in their own modules (partner mode, the
+    drop-folder service, ...) imported only when named or listed: `scrub --no-tr3` never loads
+    pyx12, the desk's web stack or the acknowledgments."""
+
+    LAZY = {
+        "validate": "scrubber.cli_validate:validate",
+        "watch": "scrubber.cli_watch:watch",
+        "resolve": "scrubber.cli_resolve:resolve_command",
+        "content": "scrubber.cli_content:content",
+        "desk": "scrubber.cli_desk:desk",
+        "remit": "scrubber.cli_remit:remit_command",
+        "denials": "scrubber.cli_remit:denials_command",
+    }
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.LAZY})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self.LAZY and cmd_name not in self.commands:
+            module, _, name = self.LAZY[cmd_name].partition(":")
+            self.add_command(getattr(importlib.import_module(module), name), cmd_name)
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="scrub837")
 @click.pass_context
 def main(ctx: click.Context) -> None:
@@ -76,6 +105,7 @@ def main(ctx: click.Context) -> None:
     type=click.DateTime(formats=["%Y-%m-%d"]),
     help="Judge dates as of this day (default: today).",
 )
+@cluster_option
 def scrub_command(
     files: tuple[Path, ...],
     out_dir: Path | None,
@@ -92,6 +122,7 @@ def scrub_command(
     code_sets: tuple[Path, ...],
     ledger: Path | None,
     no_ledger: bool,
+    cluster: str | None,
 ) -> None:
     """Scrub claim FILES: write NAME.clean.837, NAME.held.837 and NAME.report.html/.json.
 
@@ -115,11 +146,26 @@ def scrub_command(
         code_sets=code_sets,
         ledger=ledger_choice(ledger, no_ledger),
     )
+    with cluster_for(cluster) as connected:
+        worst, results = _scrub_files(files, options, connected)
+    if len(results) > 1:
+        echo(f"index  {write_run_index(results, out_dir or files[0].parent)}")
+    sys.exit(worst)
+
+
+def _scrub_files(
+    files: tuple[Path, ...], options: ScrubOptions, cluster: object
+) -> tuple[int, list[ScrubResult]]:
     worst = 0
     results: list[ScrubResult] = []
-    for path, stem in zip(files, output_stems(files, out_dir), strict=True):
+    stems = dict(zip(files, output_stems(files, options.out_dir), strict=True))
+
+    def here(path: Path, given: ScrubOptions) -> ScrubResult:
+        return scrub(path, given, stem=stems[path])
+
+    for path, outcome in outcomes(files, options, cluster, here, stems):
         with file_errors(path):
-            result = scrub(path, options, stem=stem)
+            result = outcome()
         counts = result.counts
         echo(
             f"{path.name}: {result.status} - {counts['claims']} claims: {counts['clean']} clean, "
@@ -134,9 +180,7 @@ def scrub_command(
                 echo(f"  {name:5}  {result.outputs[name]}")
         worst = max(worst, result.exit_status)
         results.append(result)
-    if len(results) > 1:
-        echo(f"index  {write_run_index(results, out_dir or files[0].parent)}")
-    sys.exit(worst)
+    return worst, results
 
 
 @main.command("edits")
@@ -163,24 +207,3 @@ def edits_command(edit_id: str | None) -> None:
         ("Source", spec.source),
     ):
         click.echo(f"{heading}:\n  " + text.replace("\n", "\n  ") + "\n")
-
-
-def _register() -> None:
-    """Commands that live in their own modules (partner mode, the drop-folder service)."""
-    from scrubber.cli_content import content
-    from scrubber.cli_desk import desk
-    from scrubber.cli_remit import denials_command, remit_command
-    from scrubber.cli_resolve import resolve_command
-    from scrubber.cli_validate import validate
-    from scrubber.cli_watch import watch
-
-    main.add_command(validate)
-    main.add_command(watch)
-    main.add_command(resolve_command)
-    main.add_command(content)
-    main.add_command(desk)
-    main.add_command(remit_command)
-    main.add_command(denials_command)
-
-
-_register()

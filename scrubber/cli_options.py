@@ -106,6 +106,50 @@ def run_options(function: F) -> F:
     return function
 
 
+cluster_option = click.option(
+    "--cluster",
+    metavar="ADDRESS",
+    help="Spread the work over a Dask cluster: a scheduler address (tcp://host:8786) or "
+    "local:N for N worker processes on this machine (needs scrub837[cluster]).",
+)
+
+
+@contextmanager
+def cluster_for(address: str | None) -> Iterator[Any]:
+    """The --cluster connection for a command (None without the option); a usage error when
+    it cannot be used."""
+    if address is None:
+        yield None
+        return
+    from scrubber.cluster import ClusterError, open_cluster
+
+    try:
+        cluster = open_cluster(address)
+    except ClusterError as error:
+        raise click.UsageError(str(error)) from error
+    with cluster:
+        yield cluster
+
+
+def outcomes(
+    files: tuple[Path, ...],
+    options: Any,
+    cluster: Any,
+    run: Callable[[Path, Any], Any],
+    stems: dict[Path, str] | None = None,
+) -> Iterator[tuple[Path, Callable[[], Any]]]:
+    """(path, result()) for each file in input order: `run` here, or on the cluster (a file sent
+    to a worker whole is scrubbed there with its output stem from `stems`)."""
+    if cluster is None:
+        for path in files:
+            yield path, (lambda p=path: run(p, options))  # type: ignore[misc]
+        return
+    from scrubber.cluster import run_in_order
+    from scrubber.cluster_worker import scrub_whole
+
+    yield from run_in_order(files, options, cluster, scrub_whole, run, stems or {})
+
+
 def ledger_options(function: F) -> F:
     """--ledger PATH / --no-ledger: where the scrub records what it sent (the claim ledger)."""
     function = click.option(
@@ -185,6 +229,7 @@ def file_errors(path: Path) -> Iterator[None]:
     from scrubber.acks.control import ControlFileError
     from scrubber.api import EXIT_INTERNAL
     from scrubber.catalogue import CatalogueError
+    from scrubber.cluster_errors import ClusterError
     from scrubber.content.periods import ContentError
     from scrubber.ledger import LedgerError
     from scrubber.ncci import NcciError
@@ -198,6 +243,7 @@ def file_errors(path: Path) -> Iterator[None]:
         ControlFileError,
         LedgerError,
         ContentError,
+        ClusterError,
     ) as error:
         raise click.UsageError(str(error)) from error
     except OSError as error:  # unreadable input, unwritable output folder, disk full

@@ -11,7 +11,16 @@ from pathlib import Path
 import click
 
 from scrubber.api import ScrubOptions, output_stems
-from scrubber.cli_options import check_inputs, echo, file_errors, out_option, run_options
+from scrubber.cli_options import (
+    check_inputs,
+    cluster_for,
+    cluster_option,
+    echo,
+    file_errors,
+    out_option,
+    outcomes,
+    run_options,
+)
 from scrubber.validate import ACKS, ValidateResult
 from scrubber.validate import validate as validate_file
 
@@ -33,6 +42,7 @@ from scrubber.validate import validate as validate_file
     help="Counter file holding the last control number used (ISA13/GS06/ST02); "
     "default: .scrub837-control in the output folder.",
 )
+@cluster_option
 def validate(
     files: tuple[Path, ...],
     acks: tuple[str, ...],
@@ -43,6 +53,7 @@ def validate(
     profile: str,
     code_sets: tuple[Path, ...],
     control_file: Path | None,
+    cluster: str | None,
 ) -> None:
     """Partner mode: check FILES without correcting them; write NAME.report.json, a 999
     (NAME.999, or a TA1 when the interchange header is bad) and a 277CA (NAME.277ca).
@@ -61,14 +72,23 @@ def validate(
         jobs=jobs,
         profile=profile,
         code_sets=code_sets,
+        mode="validate",
     )
     wanted = tuple(a.lower() for a in acks) or ACKS
     worst = 0
-    for path, stem in zip(files, output_stems(files, out_dir), strict=True):
-        with file_errors(path):
-            result = validate_file(path, options, acks=wanted, counter_file=control_file, stem=stem)
-        _echo(path, result)
-        worst = max(worst, result.exit_status)
+    stems = dict(zip(files, output_stems(files, out_dir), strict=True))
+
+    def run(path: Path, given: ScrubOptions) -> ValidateResult:
+        return validate_file(path, given, acks=wanted, counter_file=control_file, stem=stems[path])
+
+    # on a cluster every file runs here in turn (control numbers are taken in input order),
+    # its TR3 chunks on the workers
+    with cluster_for(cluster) as connected:
+        for path, outcome in outcomes(files, options, connected, run):
+            with file_errors(path):
+                result = outcome()
+            _echo(path, result)
+            worst = max(worst, result.exit_status)
     sys.exit(worst)
 
 

@@ -11,7 +11,14 @@ from pathlib import Path
 import click
 
 from scrubber.api import EXIT_INTERNAL, EXIT_USAGE
-from scrubber.cli_options import ledger_choice, ledger_options, mask_phi_option, run_options
+from scrubber.cli_options import (
+    cluster_for,
+    cluster_option,
+    ledger_choice,
+    ledger_options,
+    mask_phi_option,
+    run_options,
+)
 
 _DIR = click.Path(path_type=Path, file_okay=False)
 
@@ -66,6 +73,7 @@ _DIR = click.Path(path_type=Path, file_okay=False)
 @run_options
 @ledger_options
 @mask_phi_option
+@cluster_option
 def watch(
     inbox: Path,
     out: Path,
@@ -87,6 +95,7 @@ def watch(
     mask_phi: bool,
     ledger: Path | None,
     no_ledger: bool,
+    cluster: str | None,
 ) -> None:
     """Watch INBOX (an SFTP drop folder) and scrub each file once its upload is complete.
 
@@ -123,19 +132,21 @@ def watch(
         code_sets=code_sets,
         ledger=ledger_choice(ledger, no_ledger),
     )
-    try:
-        status = Watcher(config, crash_hook_from_environment()).run()
-    except ConfigError as error:
-        click.echo(f"scrub837 watch: {error}", err=True)
-        sys.exit(EXIT_USAGE)
-    except Exception as error:  # a bug or a broken state folder: short message, no traceback
-        click.echo(
-            f"scrub837 watch: internal error ({type(error).__name__}: {where(error)}). "
-            "This is a bug; please report it with the watcher log.",
-            err=True,
-        )
-        sys.exit(EXIT_INTERNAL)
-    sys.exit(status)
+    with cluster_for(cluster) as connected:  # each file's TR3 chunks on its workers
+        config.cluster = connected
+        try:
+            status = Watcher(config, crash_hook_from_environment()).run()
+        except ConfigError as error:
+            click.echo(f"scrub837 watch: {error}", err=True)
+            sys.exit(EXIT_USAGE)
+        except Exception as error:  # a bug or a broken state folder: short message, no traceback
+            click.echo(
+                f"scrub837 watch: internal error ({type(error).__name__}: {where(error)}). "
+                "This is a bug; please report it with the watcher log.",
+                err=True,
+            )
+            sys.exit(EXIT_INTERNAL)
+        sys.exit(status)
 
 
 if __name__ == "__main__":  # pragma: no cover

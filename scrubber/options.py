@@ -7,8 +7,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from scrubber.x12.tr3.errors import Tr3Error
+if TYPE_CHECKING:  # the TR3 package loads pyx12: not for a run without TR3
+    from scrubber.x12.tr3.errors import Tr3Error
 
 
 @dataclass(slots=True)
@@ -40,3 +42,4 @@ class ScrubOptions:
     # the claims of any other transaction are counted as rejected, as the 999 rejects them
     ack_accepted: frozenset[int] | None = None
     ledger: Path | bool = True  # the claim ledger: True its default place, False none
+    cluster: Any = None  # a scrubber.cluster.Cluster: the TR3 walk's chunks go to its workers

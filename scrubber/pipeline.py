@@ -141,7 +141,10 @@ class FileRun:
             self.tr3 = Tr3Index.build(given)
             return
         stream = tr3.Tr3Stream(
-            self.path, jobs=self.options.jobs, engine=self.options.tr3_engine or tr3.DEFAULT_ENGINE
+            self.path,
+            jobs=self.options.jobs,
+            engine=self.options.tr3_engine or tr3.DEFAULT_ENGINE,
+            cluster=self.options.cluster,
         )
         try:
             stream.start()  # stopped by self.tr3.close() at the end of run()

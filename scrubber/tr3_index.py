@@ -67,7 +67,14 @@ class Tr3Index:
         self.checked = through
         self._add(errors)
 
+    @property
+    def empty(self) -> bool:
+        """Nothing to look up, now or later (TR3 off, or no error left): look-ups return []."""
+        return self.stream is None and not self.errors and not self._pinned
+
     def between(self, first: int, last: int) -> list[Any]:
+        if self.empty:
+            return []
         self.pull(last)
         lo = bisect.bisect_left(self.numbers, first)
         hi = bisect.bisect_right(self.numbers, last)
@@ -78,6 +85,8 @@ class Tr3Index:
         return found
 
     def at(self, numbers: Iterable[int]) -> list[Any]:
+        if self.empty:
+            return []
         numbers = list(numbers)
         if numbers:
             self.pull(max(numbers))

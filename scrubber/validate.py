@@ -81,7 +81,7 @@ def validate(
 
     tr3_errors: list[Any] | None = None
     if options.tr3:
-        tr3_errors = _tr3_errors(path, options.jobs, options.tr3_engine, notes)
+        tr3_errors = _tr3_errors(path, options, notes)
     scan = scan_file(
         path,
         tr3_errors or [],
@@ -177,12 +177,19 @@ def _acks(acks: Iterable[str]) -> tuple[str, ...]:
     return wanted
 
 
-def _tr3_errors(path: Path, jobs: int, engine: str | None, notes: list[str]) -> list[Any] | None:
+def _tr3_errors(path: Path, options: ScrubOptions, notes: list[str]) -> list[Any] | None:
     """pyx12's TR3 errors, or None (with a note) when pyx12 cannot validate the file."""
     from scrubber.x12 import tr3
 
     try:
-        return list(tr3.validate_tr3(path, jobs=jobs, engine=engine or tr3.DEFAULT_ENGINE))
+        return list(
+            tr3.validate_tr3(
+                path,
+                jobs=options.jobs,
+                engine=options.tr3_engine or tr3.DEFAULT_ENGINE,
+                cluster=options.cluster,
+            )
+        )
     except tr3.Tr3Unavailable as error:
         notes.append(f"TR3 validation could not run on this file: {error}")
         return None

@@ -8,6 +8,7 @@ import signal
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 CRASH_ENV = "SCRUB837_WATCH_CRASH_AT"
 CRASH_POINTS = (
@@ -48,6 +49,7 @@ class WatchConfig:
     jobs: int = 1
     code_sets: tuple[Path, ...] = ()
     ledger: Path | bool = True  # the claim ledger (ScrubOptions.ledger)
+    cluster: Any = None  # ScrubOptions.cluster: each file's TR3 chunks on a Dask cluster
 
 
 #: Called at each named point of a job with the point and the job's input name (a test hook).

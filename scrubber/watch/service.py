@@ -95,6 +95,7 @@ class Watcher:
             mask_phi=config.mask_phi,
             code_sets=config.code_sets,
             ledger=config.ledger,
+            cluster=config.cluster,
         )
         self.crash = crash
         self.tracker = Tracker(config.settle, config.incomplete_wait)

@@ -27,6 +27,7 @@ behind the walk instead of after it.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from scrubber.x12.tokens import NotX12Error
 from scrubber.x12.tr3.chunks import (
@@ -65,6 +66,7 @@ def validate_tr3(
     jobs: int = 1,
     chunk_claims: int = DEFAULT_CHUNK_CLAIMS,
     engine: str = DEFAULT_ENGINE,
+    cluster: Any = None,
 ) -> list[Tr3Error]:
     """TR3 errors of an 837P file by pyx12's 005010X222A1 map, sorted by segment number.
 
@@ -72,15 +74,16 @@ def validate_tr3(
     time; the errors are the same as with jobs=1. engine: "compiled" or "pyx12" (ENGINES), the
     same errors either way. Raises Tr3Unavailable when pyx12 cannot
     validate the file at all (not X12, or an ISA12 or GS08 version pyx12 has no map for).
+    With a cluster (scrubber.cluster.Cluster) the chunks are walked by its workers.
     """
     if jobs < 1:
         raise ValueError("jobs must be at least 1")
     check_engine(engine)
     try:
-        if jobs == 1:
+        if jobs == 1 and cluster is None:
             found = _validate_whole(path, new_run(engine, walk=True))
         else:
-            found = _validate_chunked(path, jobs, chunk_claims, engine)
+            found = _validate_chunked(path, jobs, chunk_claims, engine, cluster)
     except NotX12Error as exc:
         raise Tr3Unavailable(f"not an X12 file: {exc}") from None
     found.sort(key=_key)

@@ -3,12 +3,13 @@ map walks in a pool of processes, merged with pyx12's reader over the whole file
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import signal
 import threading
 from collections import deque
 from collections.abc import Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -227,7 +228,11 @@ def _keep(chunk: _Chunk, found: _Found) -> _Found | None:
 
 
 def _validate_chunked(
-    path: Path, jobs: int, claims_per_chunk: int, engine: str = DEFAULT_ENGINE
+    path: Path,
+    jobs: int,
+    claims_per_chunk: int,
+    engine: str = DEFAULT_ENGINE,
+    cluster: Any = None,
 ) -> list[_Found]:
     with path.open("rb") as stream:
         chunker = _Chunker(_Normalized(stream), claims_per_chunk)
@@ -236,17 +241,22 @@ def _validate_chunked(
         second = next(chunks, None)
         if first is None or second is None:  # nothing to split: one walk in this process
             return _validate_whole(path, new_run(engine, walk=True))
-        context = _mp_context()
-        _preload_maps(context, chunker)
-        pending: deque[tuple[_Chunk, Future[_RunResult]]] = deque()
+        pending: deque[tuple[_Chunk, Any]] = deque()  # (chunk, its future)
         found: list[_Found] = []
         loops: dict[int, str | None] = {}
-        with ProcessPoolExecutor(
-            max_workers=jobs, mp_context=context, initializer=_default_signals
-        ) as pool:
+        if cluster is not None:  # a scrubber.cluster.Cluster: its workers walk the chunks
+            jobs = cluster.slots
+            pool: Any = contextlib.nullcontext(cluster)
+        else:
+            context = _mp_context()
+            _preload_maps(context, chunker)
+            pool = ProcessPoolExecutor(
+                max_workers=jobs, mp_context=context, initializer=_default_signals
+            )
+        with pool as walkers:
 
             def submit(chunk: _Chunk) -> None:
-                pending.append((chunk, pool.submit(_walk_chunk, chunk.items, engine)))
+                pending.append((chunk, walkers.submit(_walk_chunk, chunk.items, engine)))
                 chunk.items = []  # the worker has its copy; keep memory flat
 
             def collect(wanted: set[int]) -> None:

@@ -10,12 +10,13 @@ import sys
 import traceback
 from collections import deque
 from collections.abc import Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
+from scrubber.cluster_errors import ClusterError
 from scrubber.x12.tokens import NotX12Error
 from scrubber.x12.tr3.chunks import (
     DEFAULT_CHUNK_CLAIMS,
@@ -37,7 +38,6 @@ from scrubber.x12.tr3.walk import (
     _key,
     _no_map,
     _Run,
-    _RunResult,
 )
 
 STREAM_BATCH = 256  # segments a walking process checks between two messages
@@ -213,12 +213,19 @@ class _ChunkFeed:
     """The chunked walk: chunks cut here, walked by a pool, merged in order with pyx12's reader
     over the whole file (a _ChildFeed with walk=False) as _validate_chunked merges them."""
 
-    def __init__(self, chunks: Iterator[_Chunk], jobs: int, engine: str = DEFAULT_ENGINE) -> None:
+    def __init__(
+        self,
+        chunks: Iterator[_Chunk],
+        jobs: int,
+        engine: str = DEFAULT_ENGINE,
+        cluster: Any = None,
+    ) -> None:
         self.chunks: Iterator[_Chunk] | None = chunks
-        self.jobs = jobs
+        self.cluster = cluster  # a scrubber.cluster.Cluster walks the chunks instead of a pool
+        self.jobs = jobs if cluster is None else cluster.slots
         self.engine = engine
-        self.lookahead = LOOKAHEAD_PER_JOB * jobs
-        self.pending: deque[tuple[_Chunk, Future[_RunResult]]] = deque()
+        self.lookahead = LOOKAHEAD_PER_JOB * self.jobs
+        self.pending: deque[tuple[_Chunk, Any]] = deque()  # (chunk, its future)
         self.found: deque[_Found] = deque()  # walk errors of collected chunks, not taken yet
         self.loops: dict[int, str | None] = {}  # loop ids of collected chunks' segments
         self.collected = 0  # errors on segments up to this are in found
@@ -226,16 +233,18 @@ class _ChunkFeed:
         self.reader: _ChildFeed | None = None
 
     def launch(self, context: Any, path: Path, chunker: _Chunker) -> None:
-        _preload_maps(context, chunker)
+        if self.cluster is None:
+            _preload_maps(context, chunker)
         # the reader's process first: forked while this one has a single thread
         self.reader = _ChildFeed(context, path, walk=False, engine=self.engine)
-        self.pool = ProcessPoolExecutor(
-            max_workers=self.jobs, mp_context=context, initializer=_child_setup
-        )
+        if self.cluster is None:
+            self.pool = ProcessPoolExecutor(
+                max_workers=self.jobs, mp_context=context, initializer=_child_setup
+            )
 
     def submit(self, chunk: _Chunk) -> None:
-        assert self.pool is not None
-        self.pending.append((chunk, self.pool.submit(_walk_chunk, chunk.items, self.engine)))
+        submit = self.cluster.submit if self.cluster is not None else self.pool.submit  # type: ignore[union-attr]
+        self.pending.append((chunk, submit(_walk_chunk, chunk.items, self.engine)))
         chunk.items = []  # the worker has its copy; keep memory flat
 
     def _top_up(self) -> None:
@@ -252,6 +261,8 @@ class _ChunkFeed:
             result = future.result()
         except BrokenProcessPool:
             raise Tr3Unavailable("a TR3 validation process ended unexpectedly") from None
+        except ClusterError as error:
+            raise Tr3Unavailable(str(error)) from None
         self.loops.update((tag, loop) for tag, loop in result.loops.items() if tag > 0)
         kept = [k for f in result.found if (k := _keep(chunk, f)) is not None]
         self.found.extend(sorted(kept, key=_key))
@@ -287,6 +298,10 @@ class _ChunkFeed:
         self.reader.drain()
 
     def close(self) -> None:
+        if self.cluster is not None:
+            for _, future in self.pending:
+                future.cancel()
+            self.pending.clear()
         pool, self.pool = self.pool, None
         if pool is not None:
             for _, future in self.pending:
@@ -307,6 +322,7 @@ class Tr3Stream:
             for block in ...:
                 errors = stream.errors_through(last_segment_number_of(block))
 
+    With a cluster (scrubber.cluster.Cluster) the chunks are walked by its workers instead.
     With jobs=1 one process walks the whole file; with more, chunks are walked by a pool of
     `jobs` processes and pyx12's reader checks run over the whole file in one more. The caller
     asks for the errors on the segments up to a number: errors_through(n) waits until the walk
@@ -328,6 +344,7 @@ class Tr3Stream:
         jobs: int = 1,
         chunk_claims: int = DEFAULT_CHUNK_CLAIMS,
         engine: str = DEFAULT_ENGINE,
+        cluster: Any = None,
     ) -> None:
         if jobs < 1:
             raise ValueError("jobs must be at least 1")
@@ -335,6 +352,7 @@ class Tr3Stream:
         self.path = Path(path)
         self.jobs = jobs
         self.engine = engine
+        self.cluster = cluster  # a scrubber.cluster.Cluster: chunks are walked by its workers
         self.chunk_claims = chunk_claims
         self.returned = 0  # errors on segments up to this have been returned
         self._feed: _ChildFeed | _ChunkFeed | None = None
@@ -354,7 +372,7 @@ class Tr3Stream:
             raise RuntimeError("a Tr3Stream is started once")
         try:
             context = _mp_context()
-            if self.jobs > 1:
+            if self.jobs > 1 or self.cluster is not None:
                 self._feed = self._chunked(context)
             if self._feed is None:
                 self._feed = _ChildFeed(context, self.path, walk=True, engine=self.engine)
@@ -376,9 +394,8 @@ class Tr3Stream:
         if first is None or second is None:
             self._file.close()
             return None
-        feed = self._feed = _ChunkFeed(
-            chunks, self.jobs, self.engine
-        )  # closed with the stream from here on
+        # closed with the stream from here on
+        feed = self._feed = _ChunkFeed(chunks, self.jobs, self.engine, self.cluster)
         feed.launch(context, self.path, chunker)
         feed.submit(first)
         feed.submit(second)
