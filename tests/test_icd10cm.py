@@ -229,3 +229,25 @@ def test_release_from_file_name() -> None:
         "2026-10-01",
         "2027-09-30",
     )
+
+
+def test_excludes1_text_notes_are_the_tabulars(icd: Icd10cm) -> None:
+    # edits/lists/excludes1_text.toml: each note text is an Excludes1 note of the tabular that
+    # names no code (else a typo would silently never apply), each code range names real codes
+    from scrubber.catalogue import data_dir
+    from scrubber.codelists import load_lists
+    from scrubber.codesets.notes import text_note_ranges
+
+    entries = load_lists(data_dir("edits"))["excludes1_text"]["notes"]
+    text_notes = text_note_ranges(entries)
+    text_only = {r.note for code in ("M5450", "M436", "M4850XA") for r in icd.excludes1(code)}
+    for text, ranges in text_notes.items():
+        assert text in text_only, text
+        assert ranges
+        for r in ranges:
+            assert icd.exists(r.first) and icd.exists(r.last), r
+    assert excludes1_conflict(icd, "M5450", "S335XXD", text_notes) is not None
+    assert excludes1_conflict(icd, "M5450", "S335XXD") is None  # without the list
+    assert excludes1_conflict(icd, "M5450", "S335XXS", text_notes) is None  # sequela
+    assert excludes1_conflict(icd, "M436", "S320XXD", text_notes) is not None
+    assert excludes1_conflict(icd, "M5450", "S336XXD", text_notes) is None  # sacroiliac

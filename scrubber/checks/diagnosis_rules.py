@@ -10,6 +10,7 @@ from datetime import date
 from scrubber.checks.common import dotted, icd10_codes, in_ranges
 from scrubber.checks.registry import CheckContext, claim_check
 from scrubber.codesets.icd10cm import Icd10cm, excludes1_conflict
+from scrubber.codesets.notes import text_note_ranges
 from scrubber.findings import Finding
 from scrubber.model import Claim, Diagnosis
 
@@ -34,13 +35,18 @@ def excludes1_pair(claim: Claim, ctx: CheckContext) -> Iterator[Finding]:
         codes = ctx.codes_on(claim, diagnosis)
         if codes.exists(diagnosis.normalized):
             known.append((diagnosis, codes))
+    if len(known) < 2:
+        return
+    # notes written as text ("current injury - see injury of spine by body region"): the codes
+    # they send the coder to, from edits/lists/excludes1_text.toml as the profile changed it
+    text_notes = text_note_ranges(ctx.code_list("excludes1_text").get("notes", []))
     for index, (later, codes) in enumerate(known):
         b = later.normalized
         for earlier, _codes in known[:index]:
             a = earlier.normalized
             if a == b:
                 continue  # DX004
-            rule = excludes1_conflict(codes, a, b)
+            rule = excludes1_conflict(codes, a, b, text_notes)
             if rule is None:
                 continue
             yield Finding(

@@ -22,7 +22,7 @@ disk cache and the loaders (load_icd10cm, read_icd10cm) in cache.py, which impor
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -276,13 +276,19 @@ class Icd10cm:
                 yield c
 
 
-def excludes1_conflict(index: Icd10cm, code_a: str, code_b: str) -> Excludes1Rule | None:
+def excludes1_conflict(
+    index: Icd10cm,
+    code_a: str,
+    code_b: str,
+    text_notes: Mapping[str, tuple[CodeRange, ...]] | None = None,
+) -> Excludes1Rule | None:
     """An Excludes1 rule from ``code_a``'s tree that matches ``code_b``, or from ``code_b``'s
-    tree that matches ``code_a``; None if the pair is not an Excludes1 pair."""
+    tree that matches ``code_a``; None if the pair is not an Excludes1 pair. ``text_notes``
+    gives the codes of notes written as text (see :func:`text_note_ranges`)."""
     for rule in index.excludes1(code_a):
-        if rule.matches(code_b):
+        if rule.matches(code_b, text_notes):
             return rule
     for rule in index.excludes1(code_b):
-        if rule.matches(code_a):
+        if rule.matches(code_a, text_notes):
             return rule
     return None

@@ -4,9 +4,17 @@ the parser that reads them out of a note's text (see icd10cm.py for the index th
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+from typing import Any
 
-__all__ = ["CodeRange", "Excludes1Rule", "normalize_code", "parse_excludes1_note"]
+__all__ = [
+    "CodeRange",
+    "Excludes1Rule",
+    "normalize_code",
+    "parse_excludes1_note",
+    "text_note_ranges",
+]
 
 
 def normalize_code(code: str) -> str:
@@ -72,8 +80,13 @@ class Excludes1Rule:
     excluded: tuple[CodeRange, ...]
     source_node: str
 
-    def matches(self, code: str) -> bool:
-        return any(r.matches(code) for r in self.excluded)
+    def matches(
+        self, code: str, text_notes: Mapping[str, tuple[CodeRange, ...]] | None = None
+    ) -> bool:
+        """Whether the note excludes the code; a note naming no code is looked up by its text
+        in ``text_notes`` (see :func:`text_note_ranges`)."""
+        ranges = self.excluded or (text_notes or {}).get(self.note, ())
+        return any(r.matches(code) for r in ranges)
 
 
 # --------------------------------------------------------------------------------------------
@@ -184,3 +197,24 @@ def parse_excludes1_note(note: str) -> tuple[tuple[CodeRange, ...], bool]:
         else:
             refs.extend(found)
     return tuple(dict.fromkeys(refs)), dropped
+
+
+def text_note_ranges(entries: Iterable[Mapping[str, Any]]) -> dict[str, tuple[CodeRange, ...]]:
+    """Ranges for notes written as text, by note text, from list entries ``{text = [...],
+    codes = [...], seventh = "A-R"}``: codes are written as in the tabular's notes and read
+    by the same parser; ``seventh`` (optional) limits the 7th character (e.g. all but sequela S).
+    """
+    out: dict[str, tuple[CodeRange, ...]] = {}
+    for entry in entries:
+        positions: tuple[tuple[int, str, str], ...] = ()
+        if seventh := entry.get("seventh"):
+            low, _, high = str(seventh).partition("-")
+            positions = ((6, low, high or low),)
+        ranges = tuple(
+            replace(r, positions=positions)
+            for code in entry["codes"]
+            for r in parse_excludes1_note(code)[0]
+        )
+        for text in entry["text"]:
+            out[text] = out.get(text, ()) + ranges
+    return out
