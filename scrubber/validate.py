@@ -80,13 +80,15 @@ def validate(
     notes: list[str] = []
 
     tr3_errors: list[Any] | None = None
+    unwalked_from: int | None = None
     if options.tr3:
-        tr3_errors = _tr3_errors(path, options, notes)
+        tr3_errors, unwalked_from = _tr3_errors(path, options, notes)
     scan = scan_file(
         path,
         tr3_errors or [],
         claim_severity=_severity(profile, options, "IG001"),
         other_severity=_severity(profile, options, "IG002"),
+        unwalked_from=unwalked_from,
     )
     # the pipeline takes this TR3 run instead of walking the map a second time, and counts the
     # claims of every transaction the 999 does not accept as rejected, so that the report's
@@ -177,12 +179,15 @@ def _acks(acks: Iterable[str]) -> tuple[str, ...]:
     return wanted
 
 
-def _tr3_errors(path: Path, options: ScrubOptions, notes: list[str]) -> list[Any] | None:
-    """pyx12's TR3 errors, or None (with a note) when pyx12 cannot validate the file."""
+def _tr3_errors(
+    path: Path, options: ScrubOptions, notes: list[str]
+) -> tuple[list[Any] | None, int | None]:
+    """pyx12's TR3 errors, or None (with a note) when pyx12 cannot validate the file; and the
+    segment at which pyx12's reader stopped, when it did (the rest was never walked)."""
     from scrubber.x12 import tr3
 
     try:
-        return list(
+        errors = list(
             tr3.validate_tr3(
                 path,
                 jobs=options.jobs,
@@ -192,7 +197,8 @@ def _tr3_errors(path: Path, options: ScrubOptions, notes: list[str]) -> list[Any
         )
     except tr3.Tr3Unavailable as error:
         notes.append(f"TR3 validation could not run on this file: {error}")
-        return None
+        return None, tr3.stopped_at(error)
+    return errors, None
 
 
 def _severity(profile: Profile, options: ScrubOptions, edit_id: str) -> Severity | None:

@@ -376,6 +376,7 @@ def test_8_validate_report_agrees_with_its_999(
 
 def test_8_duplicate_hl_id_rejected_by_the_999_is_not_ready_to_send(tmp_path: Path) -> None:
     text = wrap(CLAIMS).replace("HL*2*1*22*0", "HL*1*1*22*0")
+    tmp_path.mkdir(parents=True, exist_ok=True)
     path = tmp_path / "inbound.837"
     path.write_text(text)
     result = validate(path, ScrubOptions(out_dir=tmp_path, tr3=True, html=False, ledger=False))
@@ -384,3 +385,78 @@ def test_8_duplicate_hl_id_rejected_by_the_999_is_not_ready_to_send(tmp_path: Pa
     ik5 = [s.split("*")[1] for s in reply.split("~") if s.strip().startswith("IK5")]
     assert ik5 == ["R"]
     assert report["status"] == "rejected" and result.status == "rejected"
+
+
+def _two_transactions(first_claims: str, second_claims: str) -> str:
+    """One interchange, one group, two 837P transactions (ST02 0001 and 0002)."""
+    first, second = segments(wrap(first_claims)), segments(wrap(second_claims))
+    body = second[2:-2]
+    body[0] = body[0].replace("ST*837*0001", "ST*837*0002")
+    body[-1] = body[-1].replace("*0001", "*0002")
+    return join([*first[:-2], *body, "GE*2*1", first[-1]])
+
+
+def _acks_of(tmp_path: Path, text: str) -> tuple[str, dict[str, object], list[list[str]], str]:
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    path = tmp_path / "inbound.837"
+    path.write_text(text)
+    result = validate(path, ScrubOptions(out_dir=tmp_path, tr3=True, html=False, ledger=False))
+    report = json.loads((result.outputs["json"] or Path()).read_text())
+    reply = (result.outputs["999"] or Path()).read_text()
+    text277 = result.outputs["277ca"].read_text() if result.outputs.get("277ca") else ""  # type: ignore[union-attr]
+    return (
+        result.status,
+        report,
+        [s.strip().split("*") for s in reply.split("~") if s.strip()],
+        text277,
+    )
+
+
+def _verdicts(reply: list[list[str]]) -> dict[str, str]:
+    verdicts, current = {}, ""
+    for segment in reply:
+        if segment[0] == "AK2":
+            current = segment[2]
+        elif segment[0] == "IK5":
+            verdicts[current] = segment[1]
+    return verdicts
+
+
+def test_3_validate_rejects_the_transaction_pyx12_could_not_walk(tmp_path: Path) -> None:
+    """pyx12's reader stops at an NTE of 20,000 characters: the transaction holding it (and a
+    later claim never walked) is IK5*R with IK3 8 / IK4 4 on the NTE, the other one accepted."""
+    long_nte = "NTE*ADD*" + "A" * 20000
+    second = CLAIMS.replace("CLM*P", "CLM*Q").replace(
+        "CLM*Q1*100***11:B:1*Y*A*Y*Y~", f"CLM*Q1*100***11:B:1*Y*A*Y*Y~{long_nte}~"
+    )
+    status, report, reply, text277 = _acks_of(tmp_path, _two_transactions(CLAIMS, second))
+    assert _verdicts(reply) == {"0001": "A", "0002": "R"}
+    assert [s[1] for s in reply if s[0] == "AK9"] == ["P"]
+    ik3 = [s for s in reply if s[0] == "IK3"]
+    assert [(s[1], s[4]) for s in ik3] == [("NTE", "8")]
+    assert [(s[1], s[3]) for s in reply if s[0] == "IK4"] == [("2", "4")]  # NTE02 too long
+    # the report agrees: the unwalked transaction's claims rejected, the file not clean
+    assert status == "partial" and report["status"] != "clean"
+    assert report["counts"]["rejected"] == 3
+    # the 277CA answers the accepted transaction only: none of Q1..Q3 passes for accepted
+    trn = [s.split("*")[2] for s in text277.replace("\n", "").split("~") if s.startswith("TRN*2*")]
+    assert {"P1", "P2", "P3"} <= set(trn) and not [t for t in trn if t.startswith("Q")]
+
+    # a single transaction pyx12 could not walk: the group is rejected, nothing accepted
+    only = CLAIMS.replace(
+        "CLM*P1*100***11:B:1*Y*A*Y*Y~", f"CLM*P1*100***11:B:1*Y*A*Y*Y~{long_nte}~"
+    )
+    status, report, reply, text277 = _acks_of(tmp_path / "one", wrap(only))
+    assert _verdicts(reply) == {"0001": "R"}
+    assert [s[1] for s in reply if s[0] == "AK9"] == ["R"]
+    assert status == "rejected" and report["status"] == "rejected"
+    assert "TRN*2*" not in text277
+
+    # the NTE in the first transaction: the second, never read by pyx12, is rejected too (IK502 5)
+    status, report, reply, text277 = _acks_of(
+        tmp_path / "first", _two_transactions(only, CLAIMS.replace("CLM*P", "CLM*Q"))
+    )
+    assert _verdicts(reply) == {"0001": "R", "0002": "R"}
+    assert [s[1:] for s in reply if s[0] == "IK5"][1] == ["R", "5"]
+    assert [s[1] for s in reply if s[0] == "AK9"] == ["R"]
+    assert status == "rejected" and report["status"] == "rejected"

@@ -182,10 +182,14 @@ class Scanner:
         *,
         claim_severity: Severity | None = "error",
         other_severity: Severity | None = "error",
+        unwalked_from: int | None = None,
     ) -> None:
         """`claim_severity` / `other_severity`: what a TR3 error inside a claim's loops (IG001) or
-        outside them (IG002) counts as; None when that edit is switched off (not reported)."""
+        outside them (IG002) counts as; None when that edit is switched off (not reported).
+        `unwalked_from`: the segment at which pyx12's reader stopped (scrubber.x12.tr3.stopped_at),
+        so that no transaction from there on passes for checked."""
         self.errors = sorted(errors, key=lambda e: e.segment_number)
+        self.unwalked_from = unwalked_from
         self.claim_severity = claim_severity
         self.other_severity = other_severity
         self.scan = FileScan()
@@ -283,6 +287,7 @@ class Scanner:
             o.group.transactions.append(transaction)
             o.transaction = transaction
             o.claim_id = None
+            self._unwalked(number, elements)
         elif o.transaction is None:
             pass  # between transactions of a group: the report says it was not read
         elif seg_id == "SE":
@@ -299,7 +304,51 @@ class Scanner:
             o.claim_id = None
         elif seg_id == "CLM":
             o.claim_id = elements[1] if len(elements) > 1 else ""
+        if seg_id != "ST":
+            self._unwalked(number, elements)
         self._place_errors(number)
+
+    def _unwalked(self, number: int, elements: list[str]) -> None:
+        """Reject the transaction holding the segment pyx12's reader stopped at, and every later
+        one: none of it was checked against the TR3 map (the report holds their claims, IG002).
+
+        005010X231A1 has no code for "not validated", so the 999 says what the receiver's
+        translator met: on the stopped-at segment, IK304 8 (segment has data element errors)
+        with IK403 4 (data element too long) on its longest element, as a segment over 16 KB
+        holds an element far longer than any 005010X222A1 allows; a later transaction, never
+        read, is rejected with IK502 5 (one or more segments in error), the transaction-level
+        code of a segment error, as the segment before it in the file made the rest unreadable.
+        """
+        start = self.unwalked_from
+        transaction = self.open.transaction
+        if start is None or number < start or transaction is None:
+            return
+        if self.other_severity != "error" or transaction.unsupported:
+            return  # IG002 off or not an error under the profile; not an 837P: IK5 says so
+        if number > start:
+            if transaction.st_number == number and "5" not in transaction.codes:
+                transaction.codes.append("5")
+            return
+        seg_id = elements[0].strip()
+        lengths = [len(e) for e in elements[1:100]]
+        longest = lengths.index(max(lengths)) + 1 if lengths else None
+        if not _SEGMENT_ID.match(seg_id) or longest is None:
+            if "5" not in transaction.codes:
+                transaction.codes.append("5")
+            return
+        transaction.errors.append(
+            PlacedError(
+                segment_id=seg_id,
+                position=number - transaction.st_number + 1,
+                loop_id=None,
+                segment_code="8",
+                element_position=longest,
+                element_code="4",
+                claim_id=self.open.claim_id,
+                message="pyx12 stopped reading at this segment (longer than its 16 KB buffer)",
+                segment_id_raw=seg_id,
+            )
+        )
 
     def _stray(self) -> None:
         """A segment outside the envelope it needs (e.g. after the IEA): the interchange's
@@ -443,7 +492,13 @@ def scan_file(
     *,
     claim_severity: Severity | None = "error",
     other_severity: Severity | None = "error",
+    unwalked_from: int | None = None,
 ) -> FileScan:
     """The envelope outline of `path` with its problems and the TR3 `errors` placed in it."""
-    scanner = Scanner(errors, claim_severity=claim_severity, other_severity=other_severity)
+    scanner = Scanner(
+        errors,
+        claim_severity=claim_severity,
+        other_severity=other_severity,
+        unwalked_from=unwalked_from,
+    )
     return scanner.run(Path(path))

@@ -37,7 +37,7 @@ from scrubber.x12.tr3.chunks import (
     _validate_chunked,
 )
 from scrubber.x12.tr3.engines import DEFAULT_ENGINE, ENGINES, check_engine, new_run
-from scrubber.x12.tr3.errors import Tr3Error, Tr3Unavailable
+from scrubber.x12.tr3.errors import Tr3Error, Tr3Unavailable, stopped_at
 from scrubber.x12.tr3.feed import _Normalized
 from scrubber.x12.tr3.stream import Tr3Stream
 from scrubber.x12.tr3.walk import _key, _validate_whole
@@ -52,6 +52,7 @@ __all__ = [
     "_Chunker",
     "_Normalized",
     "_mp_context",
+    "stopped_at",
     "validate_tr3",
 ]
 

@@ -37,6 +37,29 @@ class Tr3Unavailable(Exception):
     """pyx12 cannot validate this file at all; the message says why in plain words."""
 
 
+# pyx12's reader ends quietly on a segment longer than its 16 KB buffer (walk.read_to_the_end);
+# the message names that segment, and stopped_at() reads it back, also from a message that came
+# from a walking process as text
+_STOPPED = (
+    "pyx12 stopped reading at segment {where} of the file (a segment longer than its "
+    "reader's 16 KB buffer), so the file from there on could not be checked against "
+    "the TR3 map"
+)
+_STOPPED_AT = re.compile(r"pyx12 stopped reading at segment (\d+) of the file \(a segment longer")
+
+
+def stopped_reading(where: int) -> Tr3Unavailable:
+    """The error for pyx12's reader ending early, before segment `where` (file-wide, ISA=1)."""
+    return Tr3Unavailable(_STOPPED.format(where=where))
+
+
+def stopped_at(error: Exception) -> int | None:
+    """The segment at which pyx12's reader stopped (never walked from there on), or None when
+    `error` is not that (pyx12 could not validate the file at all)."""
+    found = _STOPPED_AT.search(str(error))
+    return int(found.group(1)) if found else None
+
+
 # --------------------------------------------------------------------------------------------
 # Which errors the writer repairs by construction
 

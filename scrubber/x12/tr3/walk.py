@@ -30,6 +30,7 @@ from scrubber.x12.tr3.errors import (
     _clean_element_message,
     _clean_segment_message,
     _repaired_element,
+    stopped_reading,
 )
 from scrubber.x12.tr3.feed import ERRATA_VERSION, MAP_VERSION, _Feed, _Normalized
 
@@ -141,11 +142,7 @@ def read_to_the_end(feed: _Feed, tags: deque[int], at: int) -> None:
     pass for checked (the caller holds the claims after the last segment it got through)."""
     if tags or not feed.exhausted():
         where = tags[0] if tags else at + 1
-        raise Tr3Unavailable(
-            f"pyx12 stopped reading at segment {where} of the file (a segment longer than its "
-            "reader's 16 KB buffer), so the file from there on could not be checked against "
-            "the TR3 map"
-        )
+        raise stopped_reading(where)
 
 
 class _Run:
