@@ -376,15 +376,9 @@ def test_8_validate_report_agrees_with_its_999(
 
 def test_8_duplicate_hl_id_rejected_by_the_999_is_not_ready_to_send(tmp_path: Path) -> None:
     text = wrap(CLAIMS).replace("HL*2*1*22*0", "HL*1*1*22*0")
-    tmp_path.mkdir(parents=True, exist_ok=True)
-    path = tmp_path / "inbound.837"
-    path.write_text(text)
-    result = validate(path, ScrubOptions(out_dir=tmp_path, tr3=True, html=False, ledger=False))
-    report = json.loads((result.outputs["json"] or Path()).read_text())
-    reply = (result.outputs["999"] or Path()).read_text()
-    ik5 = [s.split("*")[1] for s in reply.split("~") if s.strip().startswith("IK5")]
-    assert ik5 == ["R"]
-    assert report["status"] == "rejected" and result.status == "rejected"
+    status, report, reply, _ = _acks_of(tmp_path, text)
+    assert [s[1] for s in reply if s[0] == "IK5"] == ["R"]
+    assert report["status"] == "rejected" and status == "rejected"
 
 
 def _two_transactions(first_claims: str, second_claims: str) -> str:
