@@ -37,7 +37,9 @@ def test_every_check_has_its_toml() -> None:
 
 @pytest.mark.parametrize("edit", sorted(CATALOGUE))
 def test_edit_has_a_firing_and_a_passing_case(edit: str) -> None:
-    cases = cases_of(edit, edit_tomls()[edit])
+    data = edit_tomls()[edit]
+    assert data.get("cases"), f"{edit}: no [[cases]] of its own beside example and use_instead"
+    cases = cases_of(edit, data)
     names = [case.name for case in cases]
     assert len(names) == len(set(names)), f"{edit}: case names repeat: {names}"
     assert any(case.fires for case in cases), f"{edit}: no case where it fires"
