@@ -127,7 +127,10 @@ class Store:
         return _batch(row) if row is not None else None
 
     def batches(self) -> list[dict[str, Any]]:
-        return [_batch(r) for r in self.all("SELECT * FROM batches ORDER BY created_at DESC, id")]
+        return [
+            _batch(r)
+            for r in self.all("SELECT * FROM batches ORDER BY created_at DESC, rowid DESC")
+        ]
 
     def set_batch(self, batch_id: str, **values: Any) -> None:
         if "summary" in values:
@@ -140,7 +143,7 @@ class Store:
         """Take the oldest queued batch for `worker` (exactly one worker gets each)."""
         with self.transaction() as db:
             row = db.execute(
-                "SELECT id FROM batches WHERE status = 'queued' ORDER BY created_at, id LIMIT 1"
+                "SELECT id FROM batches WHERE status = 'queued' ORDER BY created_at, rowid LIMIT 1"
             ).fetchone()
             if row is None:
                 return None
