@@ -45,6 +45,7 @@ from scrubber.codesets.tabular import _release_for as _release_for
 __all__ = [
     "CodeRange",
     "CodeSetRelease",
+    "Excludes1Pairs",
     "Excludes1Rule",
     "Icd10cm",
     "LoadInfo",
@@ -114,6 +115,9 @@ class Icd10cm:
         )
         self.load_info = None
         self._rules: dict[str, tuple[Excludes1Rule, ...]] = {}
+        # the notes that apply to a code, by its node; like _rules a function of the payload
+        # alone, so a copy with another release (CodeSets) may share it
+        self._excludes1_of: dict[int, tuple[Excludes1Rule, ...]] = {}
 
     # -- equality / size ---------------------------------------------------------------------
     def __eq__(self, other: object) -> bool:
@@ -134,7 +138,9 @@ class Icd10cm:
 
     # -- lookups -----------------------------------------------------------------------------
     def _idx(self, code: str) -> int | None:
-        return self._index.get(normalize_code(code))
+        # claims send codes in claim form: a key found as given needs no normalizing
+        found = self._index.get(code)
+        return found if found is not None else self._index.get(normalize_code(code))
 
     def exists(self, code: str) -> bool:
         """Any code node: category, subcategory, leaf or generated 7th-character code."""
@@ -244,9 +250,19 @@ class Icd10cm:
     def excludes1(self, code: str) -> list[Excludes1Rule]:
         """Excludes1 notes that apply to the code, nearest first: the code, its ancestors, its
         block (and any enclosing super-block such as V00-V99), its chapter. Never Excludes2."""
+        return list(self.excludes1_rules(code))
+
+    def excludes1_rules(self, code: str) -> tuple[Excludes1Rule, ...]:
+        """:meth:`excludes1` as a shared tuple (read it, do not keep changing it)."""
         i = self._idx(code)
         if i is None:
-            return []
+            return ()
+        known = self._excludes1_of.get(i)
+        if known is None:
+            known = self._excludes1_of[i] = tuple(self._find_excludes1(i))
+        return known
+
+    def _find_excludes1(self, i: int) -> list[Excludes1Rule]:
         out: list[Excludes1Rule] = []
         cat = i
         j: int = i
@@ -285,10 +301,38 @@ def excludes1_conflict(
     """An Excludes1 rule from ``code_a``'s tree that matches ``code_b``, or from ``code_b``'s
     tree that matches ``code_a``; None if the pair is not an Excludes1 pair. ``text_notes``
     gives the codes of notes written as text (see :func:`text_note_ranges`)."""
-    for rule in index.excludes1(code_a):
+    for rule in index.excludes1_rules(code_a):
         if rule.matches(code_b, text_notes):
             return rule
-    for rule in index.excludes1(code_b):
+    for rule in index.excludes1_rules(code_b):
         if rule.matches(code_a, text_notes):
             return rule
     return None
+
+
+class Excludes1Pairs:
+    """:func:`excludes1_conflict` for one run's text notes, each (release, pair) judged once:
+    a file repeats the same few code pairs on thousands of claims. Keyed by the index object
+    (a release of the run) and the pair in claim form; the text notes are fixed at creation,
+    so a run whose profile changes them makes a new one."""
+
+    #: a file of millions of distinct pairs would otherwise keep them all
+    MAX_PAIRS = 200_000
+
+    def __init__(self, text_notes: Mapping[str, tuple[CodeRange, ...]] | None = None) -> None:
+        self.text_notes = text_notes
+        self._verdicts: dict[tuple[int, str, str], Excludes1Rule | None] = {}
+        self._indexes: dict[int, Icd10cm] = {}  # holds each index so that its id stays its own
+
+    def conflict(self, index: Icd10cm, code_a: str, code_b: str) -> Excludes1Rule | None:
+        """See :func:`excludes1_conflict`."""
+        key = (id(index), code_a, code_b)
+        try:
+            return self._verdicts[key]
+        except KeyError:
+            pass
+        if len(self._verdicts) >= self.MAX_PAIRS:
+            self._verdicts.clear()
+        self._indexes[id(index)] = index
+        rule = self._verdicts[key] = excludes1_conflict(index, code_a, code_b, self.text_notes)
+        return rule

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from typing import Any
 
 __all__ = [
@@ -171,6 +172,7 @@ _NOTE_FIXES = {
 }
 
 
+@lru_cache(maxsize=16384)
 def parse_excludes1_note(note: str) -> tuple[tuple[CodeRange, ...], bool]:
     """Code references of a note, and whether some reference had to be dropped.
 
@@ -180,6 +182,9 @@ def parse_excludes1_note(note: str) -> tuple[tuple[CodeRange, ...], bool]:
     parentheses) that ends in a qualifier we cannot read ("... E11, E13 with ketoacidosis",
     "S52.- with open fracture 7th character") is dropped as a whole: the qualifier narrows
     every code of the list, and over-matching would raise false Excludes1 errors.
+
+    A pure function of the text, read once (each release's notes, and the text-note lists of
+    every run, share the same few thousand notes).
     """
     text = _NOTE_FIXES.get(note, note)
     chunks = [m.group(1) for m in _GROUP.finditer(text)] if "(" in text else [text]
