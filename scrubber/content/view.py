@@ -101,6 +101,12 @@ class ContentView:
         self._claim_id = ""
         self._nearest: dict[str, dict[str, None]] = {}
         self._icd_by_day: dict[date, tuple[Release, Icd10cm, bool]] = {}
+        # (kind, day) already recorded for the current claim: recording again changes nothing
+        # (the release of a kind on a day is fixed for the run), and checks ask many times
+        self._recorded: set[tuple[str, date | None]] = set()
+        self._found: dict[tuple[str, date | None], Release | None] = {}
+        #: how many claims started: what a claim's checks remember is for one claim's record
+        self.claims_started = 0
 
     # -- what the checks ask
     def releases(self, kind: str) -> list[Release]:
@@ -110,10 +116,20 @@ class ContentView:
         """The release of the kind in force on the date of service, or None: no installed
         release covers that day, and the caller must say so (never pass). Without a date:
         the newest release."""
-        if kind not in self._by_kind:
-            raise ValueError(f"unknown content kind {kind!r} (one of {', '.join(KINDS)})")
-        found = self._find(kind, day)
-        self._record(kind, day, found)
+        key = (kind, day)
+        try:
+            found = self._found[key]
+        except KeyError:
+            if kind not in self._by_kind:
+                raise ValueError(
+                    f"unknown content kind {kind!r} (one of {', '.join(KINDS)})"
+                ) from None
+            # the lists in force on a day are fixed for the run: a merged coverage release
+            # is built (and its rules gathered) once per day, not once per line
+            found = self._found[key] = self._find(kind, day)
+        if key not in self._recorded:
+            self._recorded.add(key)
+            self._record(kind, day, found)
         return found
 
     def _find(self, kind: str, day: date | None) -> Release | None:
@@ -157,18 +173,25 @@ class ContentView:
             index, _covered = sets.for_date(day)
             known = self._icd_by_day[day] = (self._by_kind["icd10cm"][i], index, covered)
         release, index, covered = known
-        self._record("icd10cm", day, release if covered else None, nearest=release)
+        # a key of its own: unlike release("icd10cm", day), this records the nearest release
+        if ("icd10cm_for", day) not in self._recorded:
+            self._recorded.add(("icd10cm_for", day))
+            self._record("icd10cm", day, release if covered else None, nearest=release)
         return index, covered
 
     # -- the record per claim
     def start_claim(self, claim_id: str = "") -> None:
         self._claim = {}
         self._claim_id = claim_id
+        self._recorded = set()
+        self.claims_started += 1
 
     def _record(
         self, kind: str, day: date | None, release: Release | None, nearest: Release | None = None
     ) -> None:
-        entry = self._claim.setdefault(kind, {"releases": [], "uncovered": []})
+        entry = self._claim.get(kind)
+        if entry is None:
+            entry = self._claim[kind] = {"releases": [], "uncovered": []}
         if release is not None:
             if release.name not in entry["releases"]:
                 entry["releases"].append(release.name)
