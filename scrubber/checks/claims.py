@@ -43,15 +43,23 @@ def _place_codes(entries: list[dict[str, Any]], day: date | None) -> frozenset[s
 @claim_check("CLM003")
 def place_of_service(claim: Claim, ctx: CheckContext) -> Iterator[Finding]:
     entries = ctx.params["codes"]
+    by_day = ctx.memo("codes", entries)  # {day: the codes in force}: a file has a few days
+
+    def place_codes(day: date | None) -> frozenset[str]:
+        found = by_day.get(day)
+        if found is None:
+            found = by_day[day] = _place_codes(entries, day)
+        return found
+
     place = claim.clm.component(5, 1).strip()
-    if place and place not in _place_codes(entries, claim.earliest_service_date):
+    if place and place not in place_codes(claim.earliest_service_date):
         yield Finding(ctx.message(code=place, where="CLM05-1"), claim.clm, "CLM05-1")
     for line in claim.lines:
         sv1 = line.sv1
         if sv1 is None:
             continue
         line_place = sv1.get(5).strip()
-        if line_place and line_place not in _place_codes(entries, claim.line_date(line)):
+        if line_place and line_place not in place_codes(claim.line_date(line)):
             yield Finding(ctx.message(code=line_place, where="SV105"), sv1, "SV105")
 
 

@@ -43,7 +43,7 @@ def refinement(claim: Claim, params: dict[str, Any]) -> dict[str, str]:
 @claim_check("CTX002")
 def spasm_category_by_region(claim: Claim, ctx: CheckContext) -> Iterator[Finding]:
     settled = settled_regions(claim, ctx.params)
-    for diagnosis in icd10_codes(claim):
+    for diagnosis in ctx.icd10_codes(claim):
         code = diagnosis.normalized
         if code not in settled:
             continue
@@ -72,8 +72,9 @@ def spasm_category_by_region(claim: Claim, ctx: CheckContext) -> Iterator[Findin
 @claim_check("CTX001")
 def back_spasm_without_context(claim: Claim, ctx: CheckContext) -> Iterator[Finding]:
     spasm = ctx.params["spasm_code"]
-    codes = [d.normalized for d in icd10_codes(claim)]
-    if spasm not in codes or any(in_ranges(c, ctx.params["context"]) for c in codes):
+    codes = [d.normalized for d in ctx.icd10_codes(claim)]
+    context = ctx.params["context"]
+    if spasm not in codes or any(ctx.in_ranges(c, context, "context") for c in codes):
         return
     for line in claim.lines:
         if therapy_line(claim, line, ctx) is None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import date, timedelta
+from functools import lru_cache
 from typing import Any
 
 from scrubber.checks.registry import CheckContext, claim_check
@@ -19,7 +20,13 @@ def _as_date(value: object) -> date | None:
         return None
     if isinstance(value, date):
         return value
-    return date.fromisoformat(str(value))
+    return _iso_date(str(value))
+
+
+@lru_cache(maxsize=1024)
+def _iso_date(text: str) -> date:
+    # code lists write a few dates, asked about on every line of every claim
+    return date.fromisoformat(text)
 
 
 def in_force(entry: Mapping[str, Any], day: date | None) -> bool:
@@ -27,9 +34,11 @@ def in_force(entry: Mapping[str, Any], day: date | None) -> bool:
     optional, ISO dates or TOML dates). With no day known, every entry applies."""
     if day is None:
         return True
-    start = _as_date(entry.get("effective_from"))
-    end = _as_date(entry.get("effective_to"))
-    return (start is None or start <= day) and (end is None or day <= end)
+    start = entry.get("effective_from")
+    if start is not None and (start := _as_date(start)) is not None and day < start:
+        return False
+    end = entry.get("effective_to")
+    return end is None or (end := _as_date(end)) is None or day <= end
 
 
 def entries_in_force(
@@ -40,23 +49,45 @@ def entries_in_force(
 
 def date_range(dtp: Segment) -> tuple[date, date] | None:
     """(from, to) of a D8 or RD8 DTP; None when it is not a real date or range (DTE004)."""
-    if dtp.get(2).strip() not in ("D8", "RD8"):
-        return None
-    start, end = dtp_dates(dtp)
-    if start is None or end is None or end < start:
-        return None
-    return start, end
+    qualifier, value = dtp.get(2), dtp.get(3)
+    key = (qualifier, value)
+    try:
+        return _RANGES[key]
+    except KeyError:
+        pass
+    found: tuple[date, date] | None = None
+    if qualifier.strip() in ("D8", "RD8"):
+        start, end = dtp_dates(dtp)
+        if start is not None and end is not None and start <= end:
+            found = (start, end)
+    if len(_RANGES) >= 4096:  # a file states a few hundred dates; keep it bounded regardless
+        _RANGES.clear()
+    _RANGES[key] = found
+    return found
+
+
+#: date_range by (DTP02, DTP03) as written: what it reads of the segment, and nothing else
+_RANGES: dict[tuple[str, str], tuple[date, date] | None] = {}
+
+
+def claim_service_dates(claim: Claim, ctx: CheckContext) -> list[tuple[Segment, date, date]]:
+    """:func:`service_dates`, found once per claim for the edits that read them."""
+    return ctx.per_claim(claim, "service_dates", _all_service_dates)
+
+
+def _all_service_dates(claim: Claim) -> list[tuple[Segment, date, date]]:
+    return list(service_dates(claim))
 
 
 def service_dates(claim: Claim) -> Iterator[tuple[Segment, date, date]]:
     """Each line's DTP*472 (the claim's own DTP*472 where a line has none), once each."""
-    claim_level = next(
-        (s for s in claim.claim_segments if s.id == "DTP" and s.get(1) == "472"), None
-    )
+    candidates: list[Segment | None] = [line.service_date_segment for line in claim.lines]
+    if not candidates or any(dtp is None for dtp in candidates):  # the claim's date is needed
+        claim_level = next(
+            (s for s in claim.claim_segments if s.id == "DTP" and s.get(1) == "472"), None
+        )
+        candidates = [dtp or claim_level for dtp in candidates] or [claim_level]
     seen: set[int] = set()
-    candidates = [line.service_date_segment or claim_level for line in claim.lines]
-    if not claim.lines:
-        candidates = [claim_level]
     for dtp in candidates:
         if dtp is None or dtp.number in seen:
             continue
@@ -83,7 +114,7 @@ def birth_date(claim: Claim) -> date | None:
 @claim_check("DTE001")
 def service_date_in_future(claim: Claim, ctx: CheckContext) -> Iterator[Finding]:
     reference, label = reference_date(claim, ctx)
-    for dtp, _start, end in service_dates(claim):
+    for dtp, _start, end in claim_service_dates(claim, ctx):
         if end > reference:
             yield Finding(
                 ctx.message(date=end.isoformat(), reference=reference.isoformat(), label=label),
@@ -97,7 +128,7 @@ def service_date_before_birth(claim: Claim, ctx: CheckContext) -> Iterator[Findi
     born = birth_date(claim)
     if born is None:
         return
-    for dtp, start, _end in service_dates(claim):
+    for dtp, start, _end in claim_service_dates(claim, ctx):
         if start < born:
             yield Finding(ctx.message(date=start.isoformat(), birth=born.isoformat()), dtp, "DTP03")
 
@@ -106,7 +137,7 @@ def service_date_before_birth(claim: Claim, ctx: CheckContext) -> Iterator[Findi
 def timely_filing(claim: Claim, ctx: CheckContext) -> Iterator[Finding]:
     limit = int(ctx.params["timely_filing_days"])
     reference, label = reference_date(claim, ctx)
-    for dtp, start, _end in service_dates(claim):
+    for dtp, start, _end in claim_service_dates(claim, ctx):
         age = (reference - start).days
         if age > limit:
             yield Finding(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import date
 
-from scrubber.checks.common import dotted, icd10_codes
+from scrubber.checks.common import dotted
 from scrubber.checks.registry import CheckContext, claim_check, diagnosis_date
 from scrubber.codesets.icd10cm import Icd10cm
 from scrubber.findings import Finding, Fix
@@ -33,7 +33,7 @@ def _near_miss(codes: Icd10cm, code: str) -> tuple[str, list[str]]:
 
 @claim_check("DX001")
 def unknown_diagnosis_code(claim: Claim, ctx: CheckContext) -> Iterator[Finding]:
-    for diagnosis in icd10_codes(claim):
+    for diagnosis in ctx.icd10_codes(claim):
         code = diagnosis.normalized
         for day, codes in ctx.codes_on_each(claim, diagnosis):
             if not codes.exists(code):
@@ -58,7 +58,7 @@ def unknown_diagnosis_code(claim: Claim, ctx: CheckContext) -> Iterator[Finding]
 @claim_check("DX002")
 def non_billable_diagnosis(claim: Claim, ctx: CheckContext) -> Iterator[Finding]:
     refined = ctx.refined_codes(claim)
-    for diagnosis in icd10_codes(claim):
+    for diagnosis in ctx.icd10_codes(claim):
         code = diagnosis.normalized
         judged = ctx.codes_on_each(claim, diagnosis)
         # the release of the first date that finds the code non-billable (each line's date)
@@ -151,14 +151,14 @@ def diagnosis_qualifier(claim: Claim, ctx: CheckContext) -> Iterator[Finding]:
     diagnoses = claim.diagnoses
     if hi is None or not diagnoses:
         return
-    service_date = claim.earliest_service_date
-    icd10_era = service_date is None or service_date >= ICD10_START
     wanted = {d.position: ("ABK" if i == 0 else "ABF") for i, d in enumerate(diagnoses)}
-    if not icd10_era:
-        return  # ICD-9 qualifiers are right before 2015-10-01; DX009 covers ICD-10 codes then
     wrong = [d for d in diagnoses if d.qualifier != wanted[d.position]]
     if not wrong:
         return
+    service_date = claim.earliest_service_date  # only now: most claims have no wrong qualifier
+    icd10_era = service_date is None or service_date >= ICD10_START
+    if not icd10_era:
+        return  # ICD-9 qualifiers are right before 2015-10-01; DX009 covers ICD-10 codes then
     icd9 = [
         d
         for d in wrong
@@ -197,7 +197,7 @@ def no_code_set_for_service_date(claim: Claim, ctx: CheckContext) -> Iterator[Fi
     release, which judged it instead, and the command that installs the one it needs."""
     from scrubber.content.advice import install_command
 
-    sent = icd10_codes(claim)
+    sent = ctx.icd10_codes(claim)
     days = {diagnosis_date(claim, d) for d in sent}
     for day in sorted(d for d in days if d is not None and d >= ICD10_START):
         index, covered = ctx.run.release_for(day)

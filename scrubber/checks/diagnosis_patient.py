@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from scrubber.checks.common import dotted, icd10_codes, in_ranges
+from scrubber.checks.common import dotted, in_ranges
 from scrubber.checks.registry import CheckContext, claim_check
 from scrubber.checks.therapy_list import pointed_codes, therapy_line
 from scrubber.findings import Finding
@@ -27,21 +27,26 @@ def sex_conflict(claim: Claim, ctx: CheckContext) -> Iterator[Finding]:
     other = {"F": "M", "M": "F"}.get(sex)
     if other is None:
         return  # unknown or not sent: nothing to compare
-    for diagnosis in icd10_codes(claim):
+    reserved = ctx.memo("reserved", blocks)  # {(code, sex): the block reserving it, or None}
+    for diagnosis in ctx.icd10_codes(claim):
         code = diagnosis.normalized
-        for block in blocks:
-            if block["sex"] == other and in_ranges(code, block["codes"]):
-                yield Finding(
-                    ctx.message(
-                        code=dotted(code),
-                        label=block["label"],
-                        reserved="female" if other == "F" else "male",
-                        sex="male" if sex == "M" else "female",
-                    ),
-                    diagnosis.segment,
-                    diagnosis.location,
-                )
-                break
+        key = (code, other)
+        if key not in reserved:
+            reserved[key] = next(
+                (b for b in blocks if b["sex"] == other and in_ranges(code, b["codes"])), None
+            )
+        block = reserved[key]
+        if block is not None:
+            yield Finding(
+                ctx.message(
+                    code=dotted(code),
+                    label=block["label"],
+                    reserved="female" if other == "F" else "male",
+                    sex="male" if sex == "M" else "female",
+                ),
+                diagnosis.segment,
+                diagnosis.location,
+            )
 
 
 @claim_check("DX012")
@@ -52,7 +57,11 @@ def initial_encounter_on_therapy(claim: Claim, ctx: CheckContext) -> Iterator[Fi
         if therapy_line(claim, line, ctx) is None:
             continue
         for diagnosis, code in pointed_codes(claim, line):
-            if diagnosis.position in flagged or len(code) != 7 or not in_ranges(code, ranges):
+            if (
+                diagnosis.position in flagged
+                or len(code) != 7
+                or not ctx.in_ranges(code, ranges, "injury_codes")
+            ):
                 continue
             codes = ctx.codes_on(claim, diagnosis)
             title = codes.title(code) or ""

@@ -6,10 +6,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from datetime import date
+from typing import Any
 
-from scrubber.checks.common import dotted, icd10_codes, in_ranges
+from scrubber.checks.common import dotted
 from scrubber.checks.registry import CheckContext, claim_check
-from scrubber.codesets.icd10cm import Icd10cm, excludes1_conflict
+from scrubber.codesets.icd10cm import Excludes1Pairs, Icd10cm
 from scrubber.codesets.notes import text_note_ranges
 from scrubber.findings import Finding
 from scrubber.model import Claim, Diagnosis
@@ -22,31 +23,37 @@ def _node_name(node: str) -> str:
     return node if " " in node or "-" in node else dotted(node)
 
 
-def _principal(claim: Claim) -> Diagnosis | None:
+def _principal(claim: Claim, ctx: CheckContext) -> Diagnosis | None:
     """The HI01 diagnosis when it is sent as ICD-10-CM."""
-    return next((d for d in icd10_codes(claim) if d.position == 1), None)
+    return next((d for d in ctx.icd10_codes(claim) if d.position == 1), None)
+
+
+def _excludes1_pairs(text_list: dict[str, Any]) -> Excludes1Pairs:
+    """Pair verdicts for the run, with the text notes of the list as the profile left it."""
+    return Excludes1Pairs(text_note_ranges(text_list.get("notes", [])))
 
 
 @claim_check("DX006")
 def excludes1_pair(claim: Claim, ctx: CheckContext) -> Iterator[Finding]:
     # each code is judged by the release in force on its date; a pair by the later code's
     known: list[tuple[Diagnosis, Icd10cm]] = []
-    for diagnosis in icd10_codes(claim):
+    for diagnosis in ctx.icd10_codes(claim):
         codes = ctx.codes_on(claim, diagnosis)
         if codes.exists(diagnosis.normalized):
             known.append((diagnosis, codes))
     if len(known) < 2:
         return
-    # notes written as text ("current injury - see injury of spine by body region"): the codes
-    # they send the coder to, from edits/lists/excludes1_text.toml as the profile changed it
-    text_notes = text_note_ranges(ctx.code_list("excludes1_text").get("notes", []))
+    # each (release, pair) judged once per run; notes written as text ("current injury - see
+    # injury of spine by body region") send the coder to the codes of
+    # edits/lists/excludes1_text.toml as the profile changed it
+    pairs = ctx.derived("pairs", ctx.code_list("excludes1_text"), _excludes1_pairs)
     for index, (later, codes) in enumerate(known):
         b = later.normalized
         for earlier, _codes in known[:index]:
             a = earlier.normalized
             if a == b:
                 continue  # DX004
-            rule = excludes1_conflict(codes, a, b, text_notes)
+            rule = pairs.conflict(codes, a, b)
             if rule is None:
                 continue
             yield Finding(
@@ -64,8 +71,9 @@ def excludes1_pair(claim: Claim, ctx: CheckContext) -> Iterator[Finding]:
 
 @claim_check("DX007")
 def external_cause_first(claim: Claim, ctx: CheckContext) -> Iterator[Finding]:
-    principal = _principal(claim)
-    if principal is not None and in_ranges(principal.code, ctx.params["external_cause"]):
+    principal = _principal(claim, ctx)
+    external = ctx.params["external_cause"]
+    if principal is not None and ctx.in_ranges(principal.code, external, "external_cause"):
         yield Finding(
             ctx.message(code=dotted(principal.code)), principal.segment, principal.location
         )
@@ -73,7 +81,7 @@ def external_cause_first(claim: Claim, ctx: CheckContext) -> Iterator[Finding]:
 
 @claim_check("DX008")
 def manifestation_first(claim: Claim, ctx: CheckContext) -> Iterator[Finding]:
-    principal = _principal(claim)
+    principal = _principal(claim, ctx)
     if principal is None:
         return
     codes = ctx.codes_on(claim, principal)
@@ -86,10 +94,14 @@ def manifestation_first(claim: Claim, ctx: CheckContext) -> Iterator[Finding]:
         )
 
 
+def _iso_date(value: object) -> date:
+    return date.fromisoformat(str(value))
+
+
 @claim_check("DX009")
 def icd10_before_start(claim: Claim, ctx: CheckContext) -> Iterator[Finding]:
-    start = date.fromisoformat(str(ctx.params["icd10_effective"]))
-    sent = icd10_codes(claim)
+    start = ctx.derived("start", ctx.params["icd10_effective"], _iso_date)
+    sent = ctx.icd10_codes(claim)
     if not sent:
         return
     dates = [d for d in (claim.line_date(line) for line in claim.lines) if d is not None]
@@ -109,21 +121,26 @@ def icd10_before_start(claim: Claim, ctx: CheckContext) -> Iterator[Finding]:
     )
 
 
+def _specific_siblings(codes: Icd10cm, code: str) -> list[str]:
+    """The named alternatives to a billable unspecified code ([] for any other code)."""
+    if not (codes.is_billable(code) and codes.is_unspecified(code)):
+        return []
+    # an "other" sibling (M54.59 Other low back pain) is a residual code, not a more
+    # specific one: only named alternatives are offered
+    return [
+        s
+        for s in codes.siblings(code)
+        if not codes.is_unspecified(s) and not _OTHER.search(codes.title(s) or "")
+    ]
+
+
 @claim_check("SPC001")
 def unspecified_with_specific_siblings(claim: Claim, ctx: CheckContext) -> Iterator[Finding]:
     limit = int(ctx.params.get("max_suggestions", 12))
-    for diagnosis in icd10_codes(claim):
+    for diagnosis in ctx.icd10_codes(claim):
         code = diagnosis.normalized
         codes = ctx.codes_on(claim, diagnosis)
-        if not (codes.is_billable(code) and codes.is_unspecified(code)):
-            continue
-        # an "other" sibling (M54.59 Other low back pain) is a residual code, not a more
-        # specific one: only named alternatives are offered
-        specific = [
-            s
-            for s in codes.siblings(code)
-            if not codes.is_unspecified(s) and not _OTHER.search(codes.title(s) or "")
-        ]
+        specific = ctx.per_release("specific", codes, code, _specific_siblings)
         if not specific:
             continue
         yield Finding(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from scrubber.checks.common import in_ranges
 from scrubber.checks.registry import CheckContext, claim_check
 from scrubber.findings import Finding, Fix
 from scrubber.model import Claim
@@ -56,7 +55,7 @@ def diagnosis_no_line_points_to(claim: Claim, ctx: CheckContext) -> Iterator[Fin
     pointed = {p.strip() for line in claim.lines for p in line.pointers}
     never_pointed = ctx.params.get("never_pointed", [])  # external causes say how, not what
     for diagnosis in claim.diagnoses:
-        if in_ranges(diagnosis.code, never_pointed):
+        if never_pointed and ctx.in_ranges(diagnosis.code, never_pointed, "never_pointed"):
             continue
         if diagnosis.code.strip() and str(diagnosis.position) not in pointed:
             yield Finding(
