@@ -261,15 +261,17 @@ class FileRun:
         return findings
 
     def _segment_for(self, error: Any) -> Segment | None:
-        return self._segments_by_number.get(error.segment_number)
+        number = error.segment_number
+        return next((s for s in self._segments_in_hand if s.number == number), None)
 
-    _segments_by_number: dict[int, Segment] = {}
+    # the segments a TR3 look-up is about (its errors name them by number)
+    _segments_in_hand: list[Segment] = []
 
     def _provider_findings(self, provider: BillingProvider) -> list[Finding]:
         key = id(provider)
         if key not in self._provider_errors:
             numbers = [s.number for s in provider.segments]
-            self._segments_by_number = {s.number: s for s in provider.segments}
+            self._segments_in_hand = provider.segments
             self._provider_errors[key] = self._tr3_findings(
                 "IG002", self.tr3.at(numbers), "the billing provider (2000A/2010AA)"
             )
@@ -278,10 +280,12 @@ class FileRun:
     def _block(self, block: SubscriberBlock) -> None:
         header = self._header
         assert header is not None
+        tr3 = self.tr3
+        tr3_on = not tr3.empty  # else (TR3 off) no look-ups at all
         last = _last_number(block)
-        self.tr3.pull(last)  # the walk has passed the block: its errors are all known
+        tr3.pull(last)  # the walk has passed the block: its errors are all known
         shared: list[Finding] = list(self._transaction_errors)
-        if block.provider is not None:
+        if block.provider is not None:  # (its errors found once, then kept for its blocks)
             shared += self._provider_findings(block.provider)
         for problem in block.problems:
             finding = self._finding(problem)
@@ -289,36 +293,29 @@ class FileRun:
                 shared.append(finding)
         if self._transaction_hold is not None:
             shared.append(self._transaction_hold)
-        if last > self.tr3.checked and self.engine.is_active("IG002"):
+        if last > tr3.checked and self.engine.is_active("IG002"):
             # TR3 was asked for but pyx12 could not check these claims: hold them, so that
             # nothing unchecked reaches the clean file (--no-tr3 scrubs without TR3)
             message = self.engine.spec("IG002").message(
-                "unchecked", reason=str(self.tr3.failure or "pyx12 stopped")
+                "unchecked", reason=str(tr3.failure or "pyx12 stopped")
             )
             shared.append(
                 self.engine.stamp(
                     Finding(message, block.segments[0] if block.segments else None), "IG002"
                 )
             )
-        self._segments_by_number = {s.number: s for s in block.segments}
-        block_errors = self.tr3.at(s.number for s in block.segments)
-        shared += self._tr3_findings("IG001", block_errors, "the subscriber (2000B/2010BA)")
+        if tr3_on:
+            self._segments_in_hand = block.segments
+            block_errors = tr3.at(s.number for s in block.segments)
+            shared += self._tr3_findings("IG001", block_errors, "the subscriber (2000B/2010BA)")
         clean: list[Claim] = []
         held: list[Claim] = []
+        content = self.engine.run.content
         for claim in block.claims():
             extra = list(shared)
-            segments = list(claim.segments)
-            if claim.patient is not None:
-                segments = claim.patient.segments + segments
-            self._segments_by_number = {s.number: s for s in segments}
-            errors = self.tr3.between(segments[0].number, claim.segments[-1].number)
-            if claim.patient is not None:
-                errors = self.tr3.at(s.number for s in claim.patient.segments) + self.tr3.between(
-                    claim.segments[0].number, claim.segments[-1].number
-                )
-            claim_errors = self._tr3_findings("IG001", errors, "the claim")
+            claim_errors = self._claim_tr3_findings(claim) if tr3_on else []
             extra += claim_errors
-            self.engine.run.content.start_claim(claim.claim_id)
+            content.start_claim(claim.claim_id)
             result = self.engine.scrub_claim(claim, extra)
             if claim_errors and not self.validate_only:  # judged again on the fixed text
                 result = rejudge(result, claim_errors, self.options.tr3_engine)
@@ -327,9 +324,21 @@ class FileRun:
         if not self.validate_only:
             self.clean.add(clean)
             self.held.add(held)
-        self.tr3.release(last)
+        tr3.release(last)
         if self.options.progress is not None and self._reader is not None:
             self.options.progress(self._reader.segment_count, self._reader.trailers.segments)
+
+    def _claim_tr3_findings(self, claim: Claim) -> list[Finding]:
+        segments = claim.segments
+        if claim.patient is not None:
+            segments = claim.patient.segments + segments
+        self._segments_in_hand = segments
+        errors = self.tr3.between(segments[0].number, claim.segments[-1].number)
+        if claim.patient is not None:
+            errors = self.tr3.at(s.number for s in claim.patient.segments) + self.tr3.between(
+                claim.segments[0].number, claim.segments[-1].number
+            )
+        return self._tr3_findings("IG001", errors, "the claim")
 
     def _unread(self, clm: Segment) -> None:
         """A claim that cannot go into an 837P output: counted, with its charge, as rejected."""
@@ -495,11 +504,10 @@ class FileRun:
 
 
 def _last_number(block: SubscriberBlock) -> int:
-    """The highest segment number in the block (its provider's segments come before it)."""
-    numbers = [s.number for s in block.segments]
-    for item in block.items:
-        numbers += [s.number for s in item.segments]
-    return max(numbers, default=0)
+    """The highest segment number in the block (its provider's segments come before it); each
+    part's segments are in file order, so its last is its highest."""
+    parts = [block.segments] + [item.segments for item in block.items]
+    return max((segments[-1].number for segments in parts if segments), default=0)
 
 
 def _default_code_set() -> str:

@@ -14,7 +14,7 @@ from scrubber.model import (
     TransactionHeader,
 )
 from scrubber.x12.events import Event, Problem, ProviderStart
-from scrubber.x12.loops import block_loop, claim_loop
+from scrubber.x12.loops import BLOCK_LOOP_IDS, CLAIM_LOOP_IDS, block_loop, claim_loop
 
 
 class HlTree:
@@ -135,19 +135,23 @@ class HlTree:
     def add(self, segment: Segment) -> None:
         sid = segment.id
         if self.claim is not None:
-            self.loop = claim_loop(sid, segment.get(1), self.loop)
+            if sid in CLAIM_LOOP_IDS:
+                self.loop = claim_loop(sid, segment.get(1), self.loop)
             segment.loop = self.loop
             self.claim.segments.append(segment)
         elif self.patient is not None:
-            self.loop = block_loop(sid, segment.get(1), "2000C", self.loop)
+            if sid in BLOCK_LOOP_IDS:
+                self.loop = block_loop(sid, segment.get(1), "2000C", self.loop)
             segment.loop = self.loop
             self.patient.segments.append(segment)
         elif self.block is not None:
-            self.loop = block_loop(sid, segment.get(1), "2000B", self.loop)
+            if sid in BLOCK_LOOP_IDS:
+                self.loop = block_loop(sid, segment.get(1), "2000B", self.loop)
             segment.loop = self.loop
             self.block.segments.append(segment)
         elif self.provider is not None:
-            self.loop = block_loop(sid, segment.get(1), "2000A", self.loop)
+            if sid in BLOCK_LOOP_IDS:
+                self.loop = block_loop(sid, segment.get(1), "2000A", self.loop)
             segment.loop = self.loop
             self.provider.segments.append(segment)
         else:

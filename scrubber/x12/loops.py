@@ -41,6 +41,12 @@ NM1_LOOPS = {
 }
 
 
+# the only segments that can open a loop (claim_loop and block_loop return the current loop for
+# any other): the reader asks about these alone
+CLAIM_LOOP_IDS = frozenset({"CLM", "LX", "SBR", "LIN", "SVD", "LQ", "NM1"})
+BLOCK_LOOP_IDS = frozenset({"HL", "NM1"})
+
+
 def claim_loop(segment_id: str, qualifier: str, current: str) -> str:
     """The loop of a segment inside a claim, given the loop of the segment before it."""
     if segment_id == "CLM":

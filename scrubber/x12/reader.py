@@ -8,6 +8,7 @@ hltree.py; the events are in events.py and what a transaction's labels say in ve
 from __future__ import annotations
 
 from collections.abc import Generator, Iterator
+from itertools import chain
 from pathlib import Path
 
 from scrubber.model import Segment, SubscriberBlock, TransactionHeader
@@ -25,7 +26,7 @@ from scrubber.x12.events import (
     UnreadClaim,
 )
 from scrubber.x12.hltree import HlTree
-from scrubber.x12.tokens import NotX12Error, ReadNotes, iter_segments
+from scrubber.x12.tokens import Delimiters, NotX12Error, ReadNotes, iter_made
 from scrubber.x12.versions import (
     KNOWN_VERSIONS,
     PROFESSIONAL_VERSIONS,
@@ -69,9 +70,11 @@ class Reader:
 
     def _segments(self) -> Iterator[Segment]:
         with self.path.open("rb") as stream:
-            for raw in iter_segments(stream, self.notes):
-                self.segment_count = raw.number
-                yield Segment.parse(raw.text, raw.suffix, raw.number, raw.delimiters)
+            yield from iter_made(stream, self.notes, self._segment)
+
+    def _segment(self, text: str, suffix: str, number: int, delimiters: Delimiters) -> Segment:
+        self.segment_count = number
+        return Segment.parse(text, suffix, number, delimiters)
 
     def events(self) -> Iterator[Event]:
         """Raises NotX12Error for input that is not X12 at all."""
@@ -235,23 +238,29 @@ class Reader:
     ) -> Iterator[Event]:
         """The HL tree: billing providers, subscriber blocks with claims. Sets _last_end."""
         tree = HlTree(header)
-        segment = first
-        while segment is not None:
-            sid = segment.id
-            if self._skip_envelope and sid in ENVELOPE_IDS:
-                segment = next(it, None)
-                continue
-            if sid in ("SE", "GE", "IEA", "ISA", "GS", "ST"):
-                break
-            if sid == "HL":
-                if segment.get(3) != "23":
-                    yield from tree.flush()
-                yield from tree.open_level(segment)
-            elif sid == "CLM":
-                yield from tree.open_claim(segment)
-            else:
-                tree.add(segment)
-            segment = next(it, None)
+        end: Segment | None = None
+        if first is not None:
+            skip_envelope = self._skip_envelope
+            add = tree.add
+            for segment in chain((first,), it):
+                sid = segment.id
+                if sid not in _TREE_IDS:  # the bulk: a segment of the level or claim in hand
+                    add(segment)
+                elif skip_envelope and sid in ENVELOPE_IDS:
+                    continue
+                elif sid == "HL":
+                    if segment.get(3) != "23":
+                        yield from tree.flush()
+                    yield from tree.open_level(segment)
+                elif sid == "CLM":
+                    yield from tree.open_claim(segment)
+                else:  # SE, or an envelope segment that ends the transaction early
+                    end = segment
+                    break
         yield from tree.flush()
         yield from tree.numbering_problems()
-        self._last_end = segment
+        self._last_end = end
+
+
+# the segments the HL tree does more with than add to the level or claim in hand
+_TREE_IDS = frozenset({"HL", "CLM", "SE", "GE", "IEA", "ISA", "GS", "ST"})
