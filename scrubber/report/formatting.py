@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from typing import Any
 
 from markupsafe import Markup, escape
@@ -26,12 +27,18 @@ def format_money(amount: object) -> str:
     """'2140.00' -> '$2,140.00' (Decimal, never float). Unreadable amounts come back as text."""
     if amount is None or amount == "":
         return "—"
+    return _format_money(str(amount))
+
+
+@lru_cache(maxsize=4096)
+def _format_money(text: str) -> str:
+    # a report shows the same charges (a visit's usual fee) many times
     try:
-        value = Decimal(str(amount).strip())
+        value = Decimal(text.strip())
     except InvalidOperation:
-        return str(amount)
+        return text
     if not value.is_finite():
-        return str(amount)
+        return text
     sign = "-" if value < 0 else ""
     return f"{sign}${abs(value):,.2f}"
 
@@ -73,7 +80,12 @@ _ISO_OR_D8 = re.compile(r"(\d{4})-?(\d\d)-?(\d\d)")
 
 def format_date(value: object) -> str:
     """'2026-04-10' or '20260410' -> '04/10/2026'; anything else (a masked '1970') as given."""
-    text = _text(value).strip()
+    return _format_date(_text(value).strip())
+
+
+@lru_cache(maxsize=4096)
+def _format_date(text: str) -> str:
+    # a report shows the same few dates (birth dates, dates of service) many times
     found = _ISO_OR_D8.fullmatch(text)
     if found is not None and (len(text) == 8 or text[4] == text[7] == "-"):
         try:
@@ -175,20 +187,20 @@ def _delimiters(report: Mapping[str, Any]) -> tuple[str, str]:
 
 def _mark(text: str, css: str = "") -> Markup:
     cls = f' class="{css}"' if css else ""
-    return Markup("<mark{}>{}</mark>").format(Markup(cls), text)
+    return Markup(f"<mark{cls}>{escape(text)}</mark>")
 
 
 def highlight_element(
     text: str, element_ref: object, element_sep: str = "*", component_sep: str = ":"
 ) -> tuple[Markup, str]:
     """The segment text, escaped, with the element (or component) named by `element_ref` in
-    <mark>. Returns (markup, note); the note says when the named element is not there."""
+    <mark>. Returns (markup, note); the note says when the named element is not there.
+    (Escaping goes character by character, so the text around the mark is escaped whole.)"""
     ref = _parse_element_ref(element_ref)
     if ref is None or not text:
         return Markup(escape(text)), ""
     element, component = ref
     parts = text.split(element_sep)
-    sep = escape(element_sep)
     if element < 1 or element >= len(parts):
         return Markup(escape(text)), f"{_text(element_ref).strip()} is not present in the segment"
     target = parts[element]
@@ -197,17 +209,17 @@ def highlight_element(
         comps = target.split(component_sep)
         if 1 <= component <= len(comps):
             piece = comps[component - 1]
-            comps_html = [escape(c) for c in comps]
-            comps_html[component - 1] = _mark(piece, "" if piece else "empty")
-            marked = Markup(escape(component_sep)).join(comps_html)
+            before = component_sep.join(comps[: component - 1] + [""])
+            after = component_sep.join([""] + comps[component:])
+            marked = f"{escape(before)}{_mark(piece, '' if piece else 'empty')}{escape(after)}"
         else:
             marked = _mark(target, "" if target else "empty")
             note = f"{_text(element_ref).strip()} is not present in the segment"
     else:
         marked = _mark(target, "" if target else "empty")
-    pieces = [escape(p) for p in parts]
-    pieces[element] = marked
-    return Markup(sep).join(pieces), note
+    before = element_sep.join(parts[:element] + [""])
+    after = element_sep.join([""] + parts[element + 1 :])
+    return Markup(f"{escape(before)}{marked}{escape(after)}"), note
 
 
 def highlight_changes(

@@ -10,6 +10,10 @@ from typing import IO, Any
 #: The HTML report's order: held claims first (for people), then fixed, then clean.
 GROUPS = ("held", "fixed", "clean")
 
+# json.dumps(entry, ensure_ascii=False), with the encoder made once rather than per entry
+_encode = json.JSONEncoder(ensure_ascii=False).encode
+_decode = json.JSONDecoder().decode
+
 
 def _private_file() -> IO[str]:
     # a private temp file: it holds patient data until the run ends
@@ -28,7 +32,7 @@ class ClaimSpool:
         self.edits: set[str] = set()  # the edit ids of every entry's findings
 
     def add(self, entry: dict[str, Any]) -> None:
-        line = json.dumps(entry, ensure_ascii=False) + "\n"
+        line = _encode(entry) + "\n"
         self._file.write(line)
         disposition = entry.get("disposition")
         if disposition in GROUPS:
@@ -46,7 +50,7 @@ class ClaimSpool:
     def __iter__(self) -> Iterator[dict[str, Any]]:
         """The entries in file order."""
         for line in _lines(self._file):
-            yield json.loads(line)
+            yield _decode(line)
 
     def by_disposition(self, *dispositions: str) -> Iterator[dict[str, Any]]:
         """Entries of these dispositions (held, fixed, clean) in the order given, file order
@@ -55,7 +59,7 @@ class ClaimSpool:
             group = self._groups.get(disposition)
             if group is not None:
                 for line in _lines(group):
-                    yield json.loads(line)
+                    yield _decode(line)
 
     def __len__(self) -> int:
         return self.count

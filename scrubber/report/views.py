@@ -6,7 +6,8 @@ import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from functools import lru_cache
+from typing import Any, TypeGuard
 
 from markupsafe import Markup
 
@@ -89,15 +90,28 @@ class EditView:
     count: int
 
 
+@lru_cache(maxsize=1024)
 def _anchor(edit_id: str) -> str:
     return "edit-" + _ANCHOR_UNSAFE.sub("_", edit_id)
 
 
+def _mapping(value: object) -> TypeGuard[Mapping[str, Any]]:
+    # a report read back from JSON holds dicts: the ABC check only for anything else
+    return type(value) is dict or isinstance(value, Mapping)
+
+
 def _severity(value: object) -> tuple[str, str]:
-    sev = _text(value).strip().lower()
+    if type(value) is str:
+        return _severity_of(value)
+    return _severity_of.__wrapped__(_text(value))
+
+
+@lru_cache(maxsize=64)
+def _severity_of(value: str) -> tuple[str, str]:
+    sev = value.strip().lower()
     if sev in SEVERITY_LABELS:
         return sev, SEVERITY_LABELS[sev]
-    return "other", _text(value) or "Unknown"
+    return "other", value or "Unknown"
 
 
 def _where(location: Mapping[str, Any]) -> str:
@@ -142,10 +156,10 @@ def _finding_view(
 ) -> FindingView:
     edit = _text(finding.get("edit"))
     info = edits.get(edit)
-    title = _text(info.get("title")) if isinstance(info, Mapping) else ""
+    title = _text(info.get("title")) if _mapping(info) else ""
     severity, severity_label = _severity(finding.get("severity"))
     location = finding.get("location") or {}
-    if not isinstance(location, Mapping):
+    if not _mapping(location):
         location = {}
     seg_text = _text(location.get("text"))
     segment: Markup | None = None
@@ -154,10 +168,13 @@ def _finding_view(
         segment, note = highlight_element(
             seg_text, location.get("element"), element_sep, component_sep
         )
-    titles = finding.get("suggestion_titles") or {}
-    if not isinstance(titles, Mapping):
-        titles = {}
-    suggestions = [(_text(s), _text(titles.get(s, ""))) for s in finding.get("suggestions") or []]
+    suggestions: list[tuple[str, str]] = []
+    given = finding.get("suggestions")
+    if given:
+        titles = finding.get("suggestion_titles") or {}
+        if not _mapping(titles):
+            titles = {}
+        suggestions = [(_text(s), _text(titles.get(s, ""))) for s in given]
     fix = finding.get("fix")
     return FindingView(
         edit=edit,
@@ -170,11 +187,15 @@ def _finding_view(
         segment=segment,
         segment_note=note,
         suggestions=suggestions,
-        fix=_fix_view(fix, element_sep, component_sep) if isinstance(fix, Mapping) else None,
+        fix=_fix_view(fix, element_sep, component_sep)
+        if fix is not None and _mapping(fix)
+        else None,
     )
 
 
 def _findings_summary(findings: Sequence[FindingView]) -> str:
+    if not findings:
+        return "no findings"
     counts: dict[str, int] = {}
     for f in findings:
         counts[f.severity] = counts.get(f.severity, 0) + 1
@@ -204,14 +225,15 @@ def _claim_view(
     component_sep: str,
 ) -> ClaimView:
     patient = claim.get("patient") or {}
-    if not isinstance(patient, Mapping):
+    if not _mapping(patient):
         patient = {}
-    findings = _sorted_findings(
-        [
-            _finding_view(f, edits, element_sep, component_sep)
-            for f in claim.get("findings") or []
-            if isinstance(f, Mapping)
-        ]
+    given = claim.get("findings")
+    findings = (
+        _sorted_findings(
+            [_finding_view(f, edits, element_sep, component_sep) for f in given if _mapping(f)]
+        )
+        if given
+        else []
     )
     disposition = _text(claim.get("disposition")).lower() or "held"
     claim_id = _text(claim.get("claim_id"))
@@ -326,7 +348,7 @@ class _ClaimStream:
         current: GroupView | None = None
         seen: dict[str, int] = {}
         for index, claim in enumerate(self._claims, start=1):
-            if not isinstance(claim, Mapping):
+            if not _mapping(claim):
                 continue
             view = _claim_view(index, claim, self._edits, element_sep, component_sep)
             for finding in view.findings:

@@ -29,6 +29,9 @@ class Output837:
         self.final = final
         self.temporary = temporary_name(final)
         self._out: TextIO | None = None
+        # what one add() writes, joined into one write at its end (a write per segment costs
+        # more than the segment)
+        self._pending: list[str] = []
         self.claims = 0
         self._isa: Segment | None = None
         self._gs: Segment | None = None
@@ -46,9 +49,17 @@ class Output837:
 
     # -- low level
     def _write(self, segment: Segment) -> None:
-        assert self._out is not None
-        self._out.write(segment.render())
+        self._pending.append(segment.render())
         self._segments_in_transaction += 1
+
+    def _write_all(self, segments: list[Segment]) -> None:
+        self._pending += [segment.render() for segment in segments]
+        self._segments_in_transaction += len(segments)
+
+    def _flush(self) -> None:
+        assert self._out is not None
+        self._out.write("".join(self._pending))
+        self._pending.clear()
 
     def _generated(self, like: Segment, elements: list[str]) -> Segment:
         suffix = self.trailer_suffixes.get(like.number, like.suffix or self._suffix)
@@ -62,19 +73,18 @@ class Output837:
             self._close_interchange()
             self._isa = header.isa
             self._suffix = header.isa.suffix
-            self._out.write(header.isa.render())
+            self._pending.append(header.isa.render())
         if self._gs is not header.gs:
             self._close_group()
             self._gs = header.gs
-            self._out.write(header.gs.render())
+            self._pending.append(header.gs.render())
         if self._header is not header:
             self._close_transaction()
             self._header = header
             self._segments_in_transaction = 0
             self._next_hl = 1
             self._provider = None
-            for segment in header.segments:
-                self._write(segment)
+            self._write_all(header.segments)
 
     def _close_transaction(self) -> None:
         if self._header is None:
@@ -85,8 +95,7 @@ class Output837:
         se = Segment(
             ["SE", str(self._segments_in_transaction), st.get(2)], suffix, 0, st.delimiters, "SE"
         )
-        assert self._out is not None
-        self._out.write(se.render())
+        self._pending.append(se.render())
         self._header = None
         self._transactions_in_group += 1
 
@@ -94,9 +103,8 @@ class Output837:
         self._close_transaction()
         if self._gs is None:
             return
-        assert self._out is not None
         ge = self._generated(self._gs, ["GE", str(self._transactions_in_group), self._gs.get(6)])
-        self._out.write(ge.render())
+        self._pending.append(ge.render())
         self._gs = None
         self._transactions_in_group = 0
         self._groups_in_interchange += 1
@@ -105,11 +113,10 @@ class Output837:
         self._close_group()
         if self._isa is None:
             return
-        assert self._out is not None
         iea = self._generated(
             self._isa, ["IEA", str(self._groups_in_interchange), self._isa.get(13)]
         )
-        self._out.write(iea.render())
+        self._pending.append(iea.render())
         self._isa = None
         self._groups_in_interchange = 0
 
@@ -133,8 +140,7 @@ class Output837:
             if segments and segments[0].id == "HL":
                 self._provider_hl = self._hl(segments[0], "", "20", "1")
                 segments = segments[1:]
-            for segment in segments:
-                self._write(segment)
+            self._write_all(segments)
         block = first.subscriber
         subscriber_hl = self._provider_hl
         segments = block.segments
@@ -144,8 +150,7 @@ class Output837:
                 segments[0], self._provider_hl, "22", "1" if has_patients else "0"
             )
             segments = segments[1:]
-        for segment in segments:
-            self._write(segment)
+        self._write_all(segments)
         patient: Patient | None = None
         for claim in claims:
             if claim.patient is not None and claim.patient is not patient:
@@ -154,17 +159,17 @@ class Output837:
                 if rest and rest[0].id == "HL":
                     self._hl(rest[0], subscriber_hl, "23", "0")
                     rest = rest[1:]
-                for segment in rest:
-                    self._write(segment)
-            for segment in claim.segments:
-                self._write(segment)
+                self._write_all(rest)
+            self._write_all(claim.segments)
             self.claims += 1
+        self._flush()
 
     def finish(self) -> bool:
         """Close the envelopes; True if the output has claims (else it is discarded)."""
         if self._out is None:
             return False
         self._close_interchange()
+        self._flush()
         self._out.close()
         self._out = None
         return self.claims > 0
