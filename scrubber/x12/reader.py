@@ -26,7 +26,7 @@ from scrubber.x12.events import (
     UnreadClaim,
 )
 from scrubber.x12.hltree import HlTree
-from scrubber.x12.tokens import Delimiters, NotX12Error, ReadNotes, iter_made
+from scrubber.x12.tokens import NotX12Error, ReadNotes, iter_made
 from scrubber.x12.versions import (
     KNOWN_VERSIONS,
     PROFESSIONAL_VERSIONS,
@@ -66,21 +66,16 @@ class Reader:
         self.path = path
         self.notes = ReadNotes()
         self.trailers = trailers if trailers is not None else scan_trailers(path)
-        self.segment_count = 0
-
-    def _segments(self) -> Iterator[Segment]:
-        with self.path.open("rb") as stream:
-            yield from iter_made(stream, self.notes, self._segment)
-
-    def _segment(self, text: str, suffix: str, number: int, delimiters: Delimiters) -> Segment:
-        self.segment_count = number
-        return Segment.parse(text, suffix, number, delimiters)
+        self.segment_count = 0  # segments read when the last subscriber block was handed over
 
     def events(self) -> Iterator[Event]:
         """Raises NotX12Error for input that is not X12 at all."""
+        with self.path.open("rb") as stream:
+            yield from self._events(iter_made(stream, self.notes, Segment.parse))
+
+    def _events(self, it: Iterator[Segment]) -> Iterator[Event]:
         isa: Segment | None = None
         gs: Segment | None = None
-        it = self._segments()
         pending: Segment | None = None
         while True:
             segment = pending if pending is not None else next(it, None)
@@ -242,6 +237,7 @@ class Reader:
         if first is not None:
             skip_envelope = self._skip_envelope
             add = tree.add
+            segment = first
             for segment in chain((first,), it):
                 sid = segment.id
                 if sid not in _TREE_IDS:  # the bulk: a segment of the level or claim in hand
@@ -250,6 +246,7 @@ class Reader:
                     continue
                 elif sid == "HL":
                     if segment.get(3) != "23":
+                        self.segment_count = segment.number  # (the last read)
                         yield from tree.flush()
                     yield from tree.open_level(segment)
                 elif sid == "CLM":
@@ -257,6 +254,7 @@ class Reader:
                 else:  # SE, or an envelope segment that ends the transaction early
                     end = segment
                     break
+            self.segment_count = segment.number
         yield from tree.flush()
         yield from tree.numbering_problems()
         self._last_end = end

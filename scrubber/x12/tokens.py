@@ -229,15 +229,20 @@ def _tokenize(
             notes.line_breaks = _describe_breaks(suffix[1:])
         cur.pos += stop
         yield make(text, suffix, number, delimiters)
-        if runs:
-            run = _run(cur.text, cur.pos, number + 1, delimiters)
-            if run is not None:
-                number += run.count
-                cur.pos = run.stop
-                yield run
-                continue  # the segment after the run: one at a time, it may go past the text
         if pattern is None or pattern_for != delimiters.segment:
             pattern, pattern_for = _segment_pattern(delimiters.segment), delimiters.segment
+        run = _run(cur.text, cur.pos, number + 1, delimiters)
+        if run is not None:
+            # the bulk of the file: whole segments, no ISA, nothing undecodable, so no checks
+            if runs:
+                yield run
+                number += run.count
+            else:
+                for text, suffix in pattern.findall(run.text, run.start, run.stop):
+                    number += 1
+                    yield make(text, suffix, number, delimiters)
+            cur.pos = run.stop
+            continue  # the segment after the run: one at a time, it may go past the text
         buffer, pos = cur.text, cur.pos
         for found in pattern.finditer(buffer, pos):
             if found.end() == len(buffer) and not cur.eof:
