@@ -12,6 +12,7 @@ from scrubber.checks.dates import entries_in_force
 from scrubber.checks.registry import CheckContext, claim_check
 from scrubber.findings import Finding
 from scrubber.model import Claim
+from scrubber.seen_ids import SeenIds
 
 
 @claim_check("CLM001")
@@ -27,7 +28,9 @@ def claim_id_repeated(claim: Claim, ctx: CheckContext) -> Iterator[Finding]:
     claim_id = claim.claim_id.strip()
     if not claim_id:
         return
-    seen: dict[str, int] = ctx.run.notes.setdefault("CLM002", {})
+    seen = ctx.run.notes.get("CLM002")
+    if seen is None:  # the ids of the file so far, kept mostly on disk (a file may hold millions)
+        seen = ctx.run.notes["CLM002"] = SeenIds()
     first = seen.setdefault(claim_id, claim.clm.number)
     if first != claim.clm.number:  # the same claim checked again after a fix is not a repeat
         yield Finding(ctx.message(claim_id=claim_id, first=first), claim.clm, "CLM01")

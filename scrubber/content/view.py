@@ -17,6 +17,7 @@ from scrubber.content.release import (
     Release,
 )
 from scrubber.content.store import Gap, cut, gaps
+from scrubber.seen_ids import SeenIds
 
 if TYPE_CHECKING:
     from scrubber.codesets.icd10cm import Icd10cm
@@ -97,8 +98,13 @@ class ContentView:
         #: releases that served some claim of the run, for the report head
         self.used: dict[tuple[str, str], Release] = {}
         #: per kind: the dates of service no release covered, and how many claims had them
-        self.uncovered: dict[str, dict[date, set[str]]] = {}
+        #: (claims told apart by id, as many as a file holds: the ids are kept mostly on disk)
+        self.uncovered: dict[str, dict[date, None]] = {}
+        self._uncovered_claims: dict[str, int] = {}
+        self._uncovered_ids = SeenIds()  # claim id -> the kinds it was counted for (bits)
+        self._kind_bits: dict[str, int] = {}
         self._claim_id = ""
+        self._claim_kinds = -1  # the bits of the claim in hand's id (-1: not looked up yet)
         self._nearest: dict[str, dict[str, None]] = {}
         self._icd_by_day: dict[date, tuple[Release, Icd10cm, bool]] = {}
         # (kind, day) already recorded for the current claim: recording again changes nothing
@@ -185,6 +191,7 @@ class ContentView:
         self._claim_id = claim_id
         self._recorded = set()
         self.claims_started += 1
+        self._claim_kinds = -1
 
     def _record(
         self, kind: str, day: date | None, release: Release | None, nearest: Release | None = None
@@ -204,7 +211,19 @@ class ContentView:
         if day is not None:
             if day.isoformat() not in entry["uncovered"]:
                 entry["uncovered"].append(day.isoformat())
-            self.uncovered.setdefault(kind, {}).setdefault(day, set()).add(self._claim_id)
+            self.uncovered.setdefault(kind, {})[day] = None
+            self._count_uncovered(kind)
+
+    def _count_uncovered(self, kind: str) -> None:
+        """Count the claim for the kind, unless a claim with its id was counted already."""
+        bit = 1 << self._kind_bits.setdefault(kind, len(self._kind_bits))
+        if self._claim_kinds < 0:  # once per claim: what its id was counted for before
+            self._claim_kinds = self._uncovered_ids.get(self._claim_id) or 0
+        if self._claim_kinds & bit:
+            return
+        self._claim_kinds |= bit
+        self._uncovered_ids.set(self._claim_id, self._claim_kinds)
+        self._uncovered_claims[kind] = self._uncovered_claims.get(kind, 0) + 1
 
     def claim_content(self) -> dict[str, Any]:
         """Which release of each kind served the claim since :meth:`start_claim`, and the
@@ -223,14 +242,13 @@ class ContentView:
         used = sorted(self.used.values(), key=lambda r: (KINDS.index(r.kind), r.effective_from))
         missing = []
         for kind, days in self.uncovered.items():
-            claims = set().union(*days.values())
             first, last = min(days), max(days)
             missing.append(
                 {
                     "kind": kind,
                     "first": first.isoformat(),
                     "last": last.isoformat(),
-                    "claims": len(claims),
+                    "claims": self._uncovered_claims[kind],
                     "checked_with": list(self._nearest.get(kind, {})),
                     "command": install_command(kind, first),
                 }

@@ -28,9 +28,9 @@ class HlTree:
         self.claim: Claim | None = None
         self.level = ""  # loop of the current block segments
         self.loop = ""
-        self.seen_ids: dict[str, str] = {}  # HL01 -> level code
+        self.seen_ids = SeenLevels()  # HL01 -> level code
         self.expected_id = 1
-        self.numbering: list[Problem] = []
+        self.numbering = NumberingProblems()
 
     def flush(self) -> Iterator[Event]:
         if self.block is not None:
@@ -91,13 +91,13 @@ class HlTree:
             self.numbering.append(
                 Problem("HL001", "hl04", hl, {"found": child, "expected": expected_child})
             )
-        self.seen_ids[hl_id] = code
+        self.seen_ids.set(hl_id, code, self.expected_id - 1)
 
     def _check_parent(self, hl: Segment, positional: str | None, level: str) -> Problem | None:
         parent = hl.get(2)
         if positional is None or parent == positional:
             return None
-        if parent in self.seen_ids and self.seen_ids[parent] == level:
+        if self.seen_ids.get(parent) == level:
             # names another real parent than the one it stands under: which is meant is unclear
             return Problem("HL001", "ambiguous", hl, {"parent": parent, "under": positional})
         self.numbering.append(
@@ -161,11 +161,70 @@ class HlTree:
     def numbering_problems(self) -> Iterator[Problem]:
         """The first numbering problem of each kind, with a count of the rest: a file numbered
         wrongly throughout says so once, not once per HL."""
-        by_kind: dict[str, list[Problem]] = {}
-        for problem in self.numbering:
-            by_kind.setdefault(problem.key, []).append(problem)
-        for problems in by_kind.values():
-            first = problems[0]
-            if len(problems) > 1:
-                first.more = len(problems) - 1
+        yield from self.numbering.firsts()
+
+
+class NumberingProblems:
+    """The first numbering problem of each kind and how many more there were: a transaction
+    numbered wrongly throughout keeps one problem per kind, not one per HL."""
+
+    def __init__(self) -> None:
+        self._first: dict[str, Problem] = {}
+        self._more: dict[str, int] = {}
+
+    def append(self, problem: Problem) -> None:
+        if problem.key in self._first:
+            self._more[problem.key] += 1
+        else:
+            self._first[problem.key] = problem
+            self._more[problem.key] = 0
+
+    def firsts(self) -> Iterator[Problem]:
+        for key, first in self._first.items():
+            if self._more[key]:
+                first.more = self._more[key]
             yield first
+
+
+class SeenLevels:
+    """The level code (HL03) of each HL01 seen so far in a transaction, a later HL with the
+    same id replacing the earlier. The HLs numbered 1, 2, 3... as they should be take one byte
+    each (a transaction of 100,000 HLs holds 100 KB, not a dict of 100,000 strings); an id out
+    of its place is kept in a dict."""
+
+    def __init__(self) -> None:
+        self._in_place = bytearray()  # at i: the code (index + 1 in _codes) of HL01 str(i + 1)
+        self._codes: list[str] = []
+        self._elsewhere: dict[str, str] = {}
+
+    def set(self, hl_id: str, code: str, position: int) -> None:
+        """`position`: the HL's place in the transaction (1 for the first)."""
+        in_place = hl_id == str(position) and len(self._in_place) == position - 1
+        index = self._code_index(code) if in_place else 0
+        if in_place and index:
+            self._in_place.append(index)
+            self._elsewhere.pop(hl_id, None)  # this one is the later
+            return
+        self._in_place.append(0)
+        self._elsewhere[hl_id] = code
+
+    def get(self, hl_id: str) -> str | None:
+        found = self._elsewhere.get(hl_id)
+        if found is not None:
+            return found
+        if not (hl_id.isascii() and hl_id.isdigit()) or hl_id.startswith("0"):
+            return None  # not a number as the HLs in place are written
+        at = int(hl_id) - 1
+        if at >= len(self._in_place) or not self._in_place[at]:
+            return None
+        return self._codes[self._in_place[at] - 1]
+
+    def _code_index(self, code: str) -> int:
+        """1 + the code's place in _codes, or 0 when a byte cannot hold it."""
+        try:
+            return self._codes.index(code) + 1
+        except ValueError:
+            if len(self._codes) >= 255:
+                return 0
+            self._codes.append(code)
+            return len(self._codes)
