@@ -16,6 +16,7 @@ from typing import Any
 from scrubber.x12.tokens import Delimiters
 
 DIAGNOSIS_QUALIFIERS = frozenset({"ABK", "ABF", "BK", "BF"})
+ICD10_QUALIFIERS = frozenset({"ABK", "ABF"})
 
 
 @dataclass(slots=True)
@@ -35,7 +36,17 @@ class Segment:
 
     @classmethod
     def parse(cls, text: str, suffix: str, number: int, delimiters: Delimiters) -> Segment:
-        return cls(text.split(delimiters.element), suffix, number, delimiters, original=text)
+        # every segment of a file passes here: fill the slots directly (what __init__ and
+        # __post_init__ would do, without their two calls)
+        segment = cls.__new__(cls)
+        segment.elements = elements = text.split(delimiters.element)
+        segment.suffix = suffix
+        segment.number = number
+        segment.delimiters = delimiters
+        segment.loop = ""
+        segment.original = text
+        segment.id = elements[0].strip()
+        return segment
 
     @property
     def text(self) -> str:
@@ -49,13 +60,22 @@ class Segment:
 
     def get(self, position: int) -> str:
         """Element at a 1-based position, '' when absent."""
-        return self.elements[position] if position < len(self.elements) else ""
+        try:
+            return self.elements[position]
+        except IndexError:
+            return ""
 
     def components(self, position: int) -> list[str]:
-        return self.get(position).split(self.delimiters.component)
+        try:
+            return self.elements[position].split(self.delimiters.component)
+        except IndexError:
+            return [""]
 
     def component(self, position: int, sub: int) -> str:
-        parts = self.components(position)
+        try:
+            parts = self.elements[position].split(self.delimiters.component)
+        except IndexError:
+            return ""
         return parts[sub - 1] if sub - 1 < len(parts) else ""
 
     def with_elements(self, elements: list[str]) -> Segment:
@@ -110,8 +130,13 @@ def dtp_dates(dtp: Segment) -> tuple[date | None, date | None]:
     """The from- and to-date of a DTP as written: RD8 FROM-TO, else one day (D8). A part that
     is not a real date is None. The one parser of DTP*472 dates: see service_date_of and
     scrubber.checks.dates.date_range."""
-    value = dtp.get(3).strip()
-    if dtp.get(2).strip() == "RD8":
+    return _dates_of(dtp.get(2), dtp.get(3))
+
+
+@lru_cache(maxsize=4096)
+def _dates_of(qualifier: str, value: str) -> tuple[date | None, date | None]:
+    value = value.strip()
+    if qualifier.strip() == "RD8":
         parts = value.split("-")
         return parse_d8(parts[0]), parse_d8(parts[1]) if len(parts) == 2 else None
     day = parse_d8(value)
@@ -172,13 +197,23 @@ _UNSET: Any = object()  # a cached fact not derived yet (None is a fact: no such
 
 @dataclass(slots=True)
 class ServiceLine:
-    """A 2400 loop. Its facts are derived once: a fix replaces the claim's lines (Claim.replace)."""
+    """A 2400 loop. Its facts are derived once, when first asked for: a fix replaces the claim's
+    lines (Claim.replace), so a line never outlives the segments it read them from."""
 
     segments: list[Segment]  # LX first
     _sv1: Any = _UNSET
     _date_segment: Any = _UNSET
     _pointers: list[str] | None = None
     _date: Any = _UNSET  # the line's date of service within its claim (Claim.line_date)
+    _procedure: str | None = None  # SV101-2, with the modifiers below (_read_sv101)
+    _modifiers: list[str] = field(default_factory=list)
+    _charge: Any = _UNSET
+    _units: Any = _UNSET
+    _positions: list[int] | None = None
+    _pointed: list[Diagnosis] | None = None  # Claim.pointed_diagnoses
+    #: what check helpers derive from the line and the run's data, by name: (the data it was
+    #: derived from, the answer), e.g. the line's therapy-list entry (checks.therapy_list)
+    facts: dict[str, tuple[object, Any]] = field(default_factory=dict)
 
     @property
     def sv1(self) -> Segment | None:
@@ -186,27 +221,41 @@ class ServiceLine:
             self._sv1 = _first(self.segments, "SV1")
         return self._sv1
 
+    def _read_sv101(self) -> str:
+        sv1 = self.sv1
+        if sv1 is None:
+            self._procedure = ""
+            return ""
+        parts = sv1.components(1)
+        self._procedure = parts[1].strip().upper() if len(parts) > 1 else ""
+        self._modifiers = [m.strip().upper() for m in parts[2:6] if m.strip()]
+        return self._procedure
+
     @property
     def procedure(self) -> str:
-        sv1 = self.sv1
-        return sv1.component(1, 2).strip().upper() if sv1 else ""
+        found = self._procedure
+        return self._read_sv101() if found is None else found
 
     @property
     def modifiers(self) -> list[str]:
-        sv1 = self.sv1
-        if sv1 is None:
-            return []
-        return [m.strip().upper() for m in sv1.components(1)[2:6] if m.strip()]
+        """SV101-3..6 as written (upper case, empty ones left out); one list, not to be changed."""
+        if self._procedure is None:
+            self._read_sv101()
+        return self._modifiers
 
     @property
     def charge(self) -> Decimal | None:
-        sv1 = self.sv1
-        return parse_decimal(sv1.get(2)) if sv1 else None
+        if self._charge is _UNSET:
+            sv1 = self.sv1
+            self._charge = parse_decimal(sv1.get(2)) if sv1 else None
+        return self._charge
 
     @property
     def units(self) -> Decimal | None:
-        sv1 = self.sv1
-        return parse_decimal(sv1.get(4)) if sv1 else None
+        if self._units is _UNSET:
+            sv1 = self.sv1
+            self._units = parse_decimal(sv1.get(4)) if sv1 else None
+        return self._units
 
     @property
     def pointers(self) -> list[str]:
@@ -219,7 +268,9 @@ class ServiceLine:
     @property
     def pointed_positions(self) -> list[int]:
         """The diagnosis positions SV107 names, as numbers (values that are not are left out)."""
-        return [int(p) for p in (q.strip() for q in self.pointers) if p.isdigit()]
+        if self._positions is None:
+            self._positions = [int(p) for p in (q.strip() for q in self.pointers) if p.isdigit()]
+        return self._positions
 
     @property
     def service_date_segment(self) -> Segment | None:
@@ -277,11 +328,18 @@ class Claim:
     provider: BillingProvider
     subscriber: SubscriberBlock
     patient: Patient | None = None
-    # derived views, rebuilt after a fix replaces a segment (checks ask for them many times)
+    # derived views, rebuilt after a fix replaces a segment (checks ask for them many times):
+    # every one of them is forgotten in _forget
     _lines: list[ServiceLine] | None = None
     _diagnoses: list[Diagnosis] | None = None
     _claim_date: Any = _UNSET  # the claim-level DTP*472's date
     _diagnosis_dates: dict[int, list[date]] | None = None  # pointed lines' dates by position
+    _claim_segments: list[Segment] | None = None
+    _diagnosis_segment: Any = _UNSET
+    _by_position: dict[int, Diagnosis] | None = None
+    _icd10: list[Diagnosis] | None = None
+    _earliest: Any = _UNSET
+    _charge: Any = _UNSET
 
     @property
     def clm(self) -> Segment:
@@ -293,7 +351,9 @@ class Claim:
 
     @property
     def charge(self) -> Decimal | None:
-        return parse_decimal(self.clm.get(2))
+        if self._charge is _UNSET:
+            self._charge = parse_decimal(self.clm.get(2))
+        return self._charge
 
     @property
     def lines(self) -> list[ServiceLine]:
@@ -309,29 +369,45 @@ class Claim:
 
     @property
     def claim_segments(self) -> list[Segment]:
-        """The 2300 part only (before the first LX)."""
-        out = []
-        for segment in self.segments:
-            if segment.id == "LX":
-                break
-            out.append(segment)
-        return out
+        """The 2300 part only (before the first LX); one list, not to be changed."""
+        if self._claim_segments is None:
+            out = []
+            for segment in self.segments:
+                if segment.id == "LX":
+                    break
+                out.append(segment)
+            self._claim_segments = out
+        return self._claim_segments
 
     @property
     def diagnosis_segment(self) -> Segment | None:
-        for segment in self.claim_segments:
-            if (
-                segment.id == "HI"
-                and segment.component(1, 1).strip().upper() in DIAGNOSIS_QUALIFIERS
-            ):
-                return segment
-        return None
+        if self._diagnosis_segment is _UNSET:
+            self._diagnosis_segment = next(
+                (
+                    segment
+                    for segment in self.claim_segments
+                    if segment.id == "HI"
+                    and segment.component(1, 1).strip().upper() in DIAGNOSIS_QUALIFIERS
+                ),
+                None,
+            )
+        return self._diagnosis_segment
 
     @property
     def diagnoses(self) -> list[Diagnosis]:
         if self._diagnoses is None:
             self._diagnoses = self._read_diagnoses()
         return self._diagnoses
+
+    @property
+    def icd10_diagnoses(self) -> list[Diagnosis]:
+        """Diagnoses sent as ICD-10-CM (qualifier ABK/ABF) with a code; one list, not to be
+        changed."""
+        if self._icd10 is None:
+            self._icd10 = [
+                d for d in self.diagnoses if d.qualifier in ICD10_QUALIFIERS and d.code.strip()
+            ]
+        return self._icd10
 
     def _read_diagnoses(self) -> list[Diagnosis]:
         hi = self.diagnosis_segment
@@ -345,6 +421,16 @@ class Claim:
             code = parts[1] if len(parts) > 1 else ""
             found.append(Diagnosis(index, parts[0].strip().upper(), code, hi, index))
         return found
+
+    def pointed_diagnoses(self, line: ServiceLine) -> list[Diagnosis]:
+        """The diagnoses a line's SV107 names (pointers that name nothing are left out); one
+        list, not to be changed."""
+        if line._pointed is None:
+            by_position = self._by_position
+            if by_position is None:
+                by_position = self._by_position = {d.position: d for d in self.diagnoses}
+            line._pointed = [by_position[n] for n in line.pointed_positions if n in by_position]
+        return line._pointed
 
     def line_date(self, line: ServiceLine) -> date | None:
         """A line's date of service: its own DTP*472, else the claim's."""
@@ -386,22 +472,32 @@ class Claim:
 
     @property
     def earliest_service_date(self) -> date | None:
-        dates = [d for d in (self.line_date(line) for line in self.lines) if d is not None]
-        if not dates:
-            return self._claim_level_date()
-        return min(dates)
+        if self._earliest is _UNSET:
+            dates = [d for d in (self.line_date(line) for line in self.lines) if d is not None]
+            self._earliest = min(dates) if dates else self._claim_level_date()
+        return self._earliest
 
     def replace(self, segment: Segment) -> None:
         """Put a changed segment in place of the one with the same number."""
         for index, current in enumerate(self.segments):
             if current.number == segment.number:
                 self.segments[index] = segment
-                self._lines = None
-                self._diagnoses = None
-                self._claim_date = _UNSET
-                self._diagnosis_dates = None
+                self._forget()
                 return
         raise KeyError(segment.number)
+
+    def _forget(self) -> None:
+        """Drop every derived view (the lines with their own facts go with them)."""
+        self._lines = None
+        self._diagnoses = None
+        self._claim_date = _UNSET
+        self._diagnosis_dates = None
+        self._claim_segments = None
+        self._diagnosis_segment = _UNSET
+        self._by_position = None
+        self._icd10 = None
+        self._earliest = _UNSET
+        self._charge = _UNSET
 
     def segment(self, number: int) -> Segment | None:
         for current in self.segments:

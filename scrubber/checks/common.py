@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from functools import cache, lru_cache
+from typing import TYPE_CHECKING, TypeVar
 
 from scrubber.model import Claim, Diagnosis, ServiceLine
 
-ICD10_QUALIFIERS = frozenset({"ABK", "ABF"})
+if TYPE_CHECKING:
+    from scrubber.checks.registry import CheckContext
+
+S = TypeVar("S")
+V = TypeVar("V")
 
 
 @lru_cache(maxsize=8192)
@@ -22,29 +27,65 @@ def dotted(code: str) -> str:
     return code if len(code) <= 3 else f"{code[:3]}.{code[3:]}"
 
 
+class CodeRanges:
+    """Code ranges as written in edits/ data, read once: 'M00-M99' (categories: the code's
+    first characters between the two), 'Z96.6' (a subtree: the code starts with it). A file
+    asks about the same few codes again and again, so each answer is kept."""
+
+    __slots__ = ("_answers", "_prefix_lengths", "_prefixes", "_spans")
+
+    MAX_ANSWERS = 65536  # a long-running desk or watcher sees many files
+
+    def __init__(self, ranges: Iterable[str]) -> None:
+        prefixes: set[str] = set()
+        spans: list[tuple[int, str, str]] = []
+        for item in ranges:
+            if "-" in item:
+                first, last = (normalize_code(part) for part in item.split("-", 1))
+                spans.append((len(first), first, last))
+            else:
+                prefixes.add(normalize_code(item))
+        self._prefixes = frozenset(prefixes)
+        self._prefix_lengths = tuple(sorted({len(p) for p in prefixes}))
+        self._spans = tuple(spans)
+        self._answers: dict[str, bool] = {}
+
+    def __contains__(self, code: str) -> bool:
+        answer = self._answers.get(code)
+        if answer is None:
+            if len(self._answers) >= self.MAX_ANSWERS:
+                self._answers.clear()
+            answer = self._answers[code] = self._match(normalize_code(code))
+        return answer
+
+    def _match(self, code: str) -> bool:
+        prefixes = self._prefixes
+        for length in self._prefix_lengths:
+            if code[:length] in prefixes:
+                return True
+        return any(first <= code[:length] <= last for length, first, last in self._spans)
+
+
+@lru_cache(maxsize=512)
+def code_ranges(ranges: tuple[str, ...]) -> CodeRanges:
+    """The ranges read once (keyed by their text: a profile that changes a list gets its own)."""
+    return CodeRanges(ranges)
+
+
 def in_ranges(code: str, ranges: Iterable[str]) -> bool:
     """True if the code falls in any of the ranges: 'M00-M99' (categories), 'Z96.6' (a subtree)."""
-    code = normalize_code(code)
-    for item in ranges:
-        if "-" in item:
-            first, last = (normalize_code(part) for part in item.split("-", 1))
-            head = code[: len(first)]
-            if first <= head <= last:
-                return True
-        elif code.startswith(normalize_code(item)):
-            return True
-    return False
+    matcher = ranges if isinstance(ranges, CodeRanges) else code_ranges(tuple(ranges))
+    return code in matcher
 
 
 def icd10_codes(claim: Claim) -> list[Diagnosis]:
     """Diagnoses that are sent as ICD-10-CM (qualifier ABK/ABF)."""
-    return [d for d in claim.diagnoses if d.qualifier in ICD10_QUALIFIERS and d.code.strip()]
+    return list(claim.icd10_diagnoses)
 
 
 def pointed_diagnoses(claim: Claim, line: ServiceLine) -> list[Diagnosis]:
     """The diagnoses a line's SV107 names (pointers that name nothing are left out)."""
-    by_position = {d.position: d for d in claim.diagnoses}
-    return [by_position[n] for n in line.pointed_positions if n in by_position]
+    return list(claim.pointed_diagnoses(line))
 
 
 def expand_codes(items: Sequence[str]) -> frozenset[str]:
@@ -63,3 +104,14 @@ def _expand(items: tuple[str, ...]) -> frozenset[str]:
                 continue
         codes.add(item)
     return frozenset(codes)
+
+
+def derived(ctx: CheckContext, name: str, source: S, build: Callable[[S], V]) -> V:
+    """What a check reads out of its edit's data (params, a code list) once per run instead of
+    once per line: built from ``source`` on first use and built again when the run's data is
+    another object (another profile's)."""
+    key = f"{ctx.edit.id}:{name}"
+    held = ctx.run.notes.get(key)
+    if held is None or held[0] is not source:
+        held = ctx.run.notes[key] = (source, build(source))
+    return held[1]

@@ -8,7 +8,7 @@ from collections.abc import Iterator, Mapping
 from datetime import date
 from typing import Any
 
-from scrubber.checks.common import expand_codes
+from scrubber.checks.common import derived, expand_codes
 from scrubber.checks.dates import in_force
 from scrubber.checks.registry import CheckContext, claim_check
 from scrubber.checks.therapy_list import therapy_codes
@@ -37,26 +37,49 @@ def _with_procedure(line: ServiceLine, code: str) -> list[Any]:
     return [sv1.with_elements(elements)]
 
 
-def _deleted(entries: list[Mapping[str, Any]], code: str, day: date | None) -> Mapping[str, Any]:
-    for entry in entries:
-        gone = str(entry["deleted"])
-        if code in expand_codes(entry["codes"]) and (
-            day is None or day >= date.fromisoformat(gone)
-        ):
-            return entry
-    return {}
+class BuiltInLists:
+    """PRC001's built-in lists (its params), by code: read once per run, not once per line."""
+
+    def __init__(self, params: Mapping[str, Any]) -> None:
+        self.deleted: dict[str, list[Mapping[str, Any]]] = {}
+        for entry in params.get("deleted", []):
+            for code in expand_codes(entry["codes"]):
+                self.deleted.setdefault(code, []).append(entry)
+        self.not_paid: dict[str, Mapping[str, Any]] = {}
+        for entry in params.get("medicare_not_paid", []):
+            self.not_paid.setdefault(entry["code"], entry)
+        self.sections = [
+            (expand_codes([section["range"]]), section, expand_codes(section.get("codes", [])))
+            for section in params.get("known_sections", [])
+        ]
+
+    def deleted_entry(self, code: str, day: date | None) -> Mapping[str, Any]:
+        """The first deletion entry of the code in force on the day ({} if none)."""
+        for entry in self.deleted.get(code, ()):
+            if day is None or day >= date.fromisoformat(str(entry["deleted"])):
+                return entry
+        return {}
+
+    def section_of(self, code: str, day: date | None) -> tuple[Mapping[str, Any], bool] | None:
+        """The first section in force on the day whose range holds the code, and whether the
+        section lists it; None: no built-in section covers it."""
+        for codes, section, listed in self.sections:
+            if code in codes and in_force(section, day):
+                return section, code in listed
+        return None
+
+
+def built_in(ctx: CheckContext, params: Mapping[str, Any]) -> BuiltInLists:
+    return derived(ctx, "built_in", params, BuiltInLists)
 
 
 def _known_section(ctx: CheckContext, code: str, day: date | None) -> bool | None:
     """True/False: the code is (not) a code of a section the built-in list covers whole; None:
     no built-in section covers it."""
-    for section in ctx.params["known_sections"]:
-        if code in expand_codes([section["range"]]) and in_force(section, day):
-            return (
-                code in expand_codes(section["codes"])
-                or therapy_codes(ctx).get(code, day) is not None
-            )
-    return None
+    found = built_in(ctx, ctx.params).section_of(code, day)
+    if found is None:
+        return None
+    return found[1] or therapy_codes(ctx).get(code, day) is not None
 
 
 @claim_check("PRC001")
@@ -65,12 +88,13 @@ def procedure_not_valid(claim: Claim, ctx: CheckContext) -> Iterator[Finding]:
         claim.subscriber.filing_indicator.strip().upper()
         in ctx.params["medicare_filing_indicators"]
     )
+    lists = built_in(ctx, ctx.params)
     for line in claim.lines:
         code, day = line.procedure, claim.line_date(line)
         if not code:
             continue
         values = {"procedure": code, "date": day.isoformat() if day else "?"}
-        deleted = _deleted(ctx.params["deleted"], code, day)
+        deleted = lists.deleted_entry(code, day)
         if deleted:
             replacements = list(deleted["replacements"])
             fix = (
@@ -92,7 +116,7 @@ def procedure_not_valid(claim: Claim, ctx: CheckContext) -> Iterator[Finding]:
                 fix=fix,
             )
             continue
-        not_paid = next((e for e in ctx.params["medicare_not_paid"] if e["code"] == code), None)
+        not_paid = lists.not_paid.get(code)
         if medicare and not_paid is not None and in_force(not_paid, day):
             yield Finding(
                 ctx.message(
@@ -129,7 +153,7 @@ def procedure_not_checked(claim: Claim, ctx: CheckContext) -> Iterator[Finding]:
         code, day = line.procedure, claim.line_date(line)
         if not code or therapy_codes(ctx).get(code, day) is not None:
             continue
-        if prc001 is not None and _known_in(prc001.params, code, day):
+        if prc001 is not None and _known_in(ctx, prc001.params, code, day):
             continue
         kind = content_kind(code)
         if kind and ctx.run.content.release(kind, day) is not None:
@@ -139,9 +163,7 @@ def procedure_not_checked(claim: Claim, ctx: CheckContext) -> Iterator[Finding]:
         return
 
 
-def _known_in(params: Mapping[str, Any], code: str, day: date | None) -> bool:
+def _known_in(ctx: CheckContext, params: Mapping[str, Any], code: str, day: date | None) -> bool:
     """Built-in PRC001 content covers the code (a known-section list, a deleted code)."""
-    for section in params.get("known_sections", []):
-        if code in expand_codes([section["range"]]) and in_force(section, day):
-            return True
-    return any(code in expand_codes(e["codes"]) for e in params.get("deleted", []))
+    lists = built_in(ctx, params)
+    return lists.section_of(code, day) is not None or code in lists.deleted

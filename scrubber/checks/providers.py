@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from functools import lru_cache
 
 from stdnum import luhn
 
+from scrubber.checks.common import derived
 from scrubber.checks.registry import CheckContext, claim_check
 from scrubber.findings import Finding
 from scrubber.model import Claim
@@ -18,6 +20,7 @@ from scrubber.model import Claim
 BILLING_LOOP = "2010AA"
 
 
+@lru_cache(maxsize=4096)  # a file names the same few providers on every claim
 def npi_is_valid(npi: str, prefix: str = "80840") -> bool:
     """10 digits whose last one is the Luhn check digit over ``80840`` + NPI (domain.md 5.1)."""
     return len(npi) == 10 and npi.isdigit() and luhn.is_valid(prefix + npi)
@@ -53,14 +56,19 @@ def billing_zip_not_nine_digits(claim: Claim, ctx: CheckContext) -> Iterator[Fin
         yield Finding(ctx.message(zip=zip_code or "(empty)"), n4, "N403")
 
 
+@lru_cache(maxsize=4096)  # the billing provider's address is on every claim under it
 def _normalized_address(text: str) -> str:
     """Upper case, punctuation as spaces, single spaces: 'P.O. Box 12' -> 'P O BOX 12'."""
     return " ".join(re.sub(r"[^0-9A-Za-z#]+", " ", text).upper().split())
 
 
+def _compiled(patterns: list[str]) -> list[re.Pattern[str]]:
+    return [re.compile(p) for p in patterns]
+
+
 @claim_check("PRV003")
 def billing_address_po_box(claim: Claim, ctx: CheckContext) -> Iterator[Finding]:
-    patterns = [re.compile(p) for p in ctx.params["patterns"]]
+    patterns = derived(ctx, "patterns", ctx.params["patterns"], _compiled)
     for segment in claim.provider.segments:
         if segment.id != "N3" or segment.loop != BILLING_LOOP:
             continue

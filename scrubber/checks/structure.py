@@ -12,16 +12,30 @@ from scrubber.model import Claim, Segment
 Required = tuple[tuple[str, str | None, tuple[str, ...]], ...]
 
 
-def _lacks(segments: list[Segment], required: Required) -> Iterator[str]:
-    """Required (segment id, loop or None, first-element values or ()) not among the segments."""
+def _lacks(segments: list[Segment], required: Required) -> list[str]:
+    """Required (segment id, loop or None, first-element values or ()) not among the segments.
+    The blocks above a claim are the same for every claim under them, so the last answer for
+    each list of requirements is kept (for a block of the same segments)."""
+    held = _last_answer.get(required)
+    if held is not None and held[0] == segments:
+        return held[1]
+    missing = []
     for segment_id, loop, qualifiers in required:
-        if not any(
-            s.id == segment_id
-            and (loop is None or s.loop == loop)
-            and (not qualifiers or s.get(1) in qualifiers)
-            for s in segments
-        ):
-            yield segment_id + (f"*{'/'.join(qualifiers)}" if qualifiers else "")
+        for s in segments:
+            if (
+                s.id == segment_id
+                and (loop is None or s.loop == loop)
+                and (not qualifiers or s.get(1) in qualifiers)
+            ):
+                break
+        else:
+            missing.append(segment_id + (f"*{'/'.join(qualifiers)}" if qualifiers else ""))
+    _last_answer[required] = (list(segments), missing)
+    return missing
+
+
+#: per list of requirements: (the segments it was asked about, what they lack)
+_last_answer: dict[Required, tuple[list[Segment], list[str]]] = {}
 
 
 HEADER_REQUIRED: Required = (("BHT", None, ()), ("NM1", None, ("41",)), ("NM1", None, ("40",)))

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from scrubber.checks.common import dotted, in_ranges
+from scrubber.checks.common import dotted
 from scrubber.checks.registry import CheckContext, claim_check
 from scrubber.checks.therapy_list import diagnosis_ranges, label_of, pointed_codes, therapy_line
 from scrubber.content.release import CoverageRelease, CoverageRule
@@ -21,7 +21,7 @@ def therapy_line_without_supporting_diagnosis(claim: Claim, ctx: CheckContext) -
         pointed = pointed_codes(claim, line)
         if not pointed or therapy_line(claim, line, ctx) is None:
             continue  # no pointers: PTR001 says what is wrong with them
-        if all(in_ranges(code, not_supporting) for _d, code in pointed):
+        if all(code in not_supporting for _d, code in pointed):
             labels = dict.fromkeys(label_of(ctx, "not_supporting", c) for _d, c in pointed)
             yield Finding(
                 ctx.message(
@@ -60,12 +60,12 @@ def medical_necessity_not_confirmed(claim: Claim, ctx: CheckContext) -> Iterator
         pointed = pointed_codes(claim, line)
         if not pointed or therapy_line(claim, line, ctx) is None:
             continue
-        if all(in_ranges(code, not_supporting) for _d, code in pointed):
+        if all(code in not_supporting for _d, code in pointed):
             continue  # THR001
-        codes = ", ".join(dotted(c) for _d, c in pointed)
         rules = coverage_rules(claim, line, ctx)
         if rules:  # the payer's list decides, whatever the supporting list says
             if not any(rule.covers(code) for rule in rules for _d, code in pointed):
+                codes = ", ".join(dotted(c) for _d, c in pointed)
                 origin = ", ".join(dict.fromkeys(r.source for r in rules))
                 yield Finding(
                     ctx.message(
@@ -76,7 +76,7 @@ def medical_necessity_not_confirmed(claim: Claim, ctx: CheckContext) -> Iterator
                     severity="error",
                 )
             continue
-        if any(in_ranges(code, supporting) for _d, code in pointed):
+        if any(code in supporting for _d, code in pointed):
             continue
         yield Finding(
             ctx.message(procedure=line.procedure, codes=", ".join(dotted(c) for _d, c in pointed)),

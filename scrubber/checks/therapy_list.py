@@ -7,12 +7,13 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from scrubber.checks.common import expand_codes, in_ranges, pointed_diagnoses
+from scrubber.checks.common import CodeRanges, expand_codes, in_ranges
 from scrubber.checks.dates import in_force
 from scrubber.checks.registry import CheckContext
 from scrubber.model import Claim, Diagnosis, ServiceLine
 
 DISCIPLINES = ("GP", "GO", "GN")
+MAX_ANSWERS = 65536  # kept look-ups (a long-running desk or watcher sees many files)
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,14 +58,24 @@ class TherapyCodes:
                 self._entries.setdefault(code, []).append((entry, item))
         taxonomies = data.get("taxonomies", {})
         self.therapist_taxonomies = tuple(str(p).upper() for p in taxonomies.get("prefixes", []))
+        # every line of a file asks about one of a few codes on one of a few days
+        self._answers: dict[tuple[str, date | None], TherapyCode | None] = {}
 
     def get(self, code: str, day: date | None) -> TherapyCode | None:
         """The code's entry in force on the day (the last one listed wins, so a profile's added
         entry replaces the shipped one)."""
+        key = (code, day)
+        try:
+            return self._answers[key]
+        except KeyError:
+            pass
         found = None
         for entry, item in self._entries.get(code.strip().upper(), []):
             if in_force(entry, day):
                 found = item
+        if len(self._answers) >= MAX_ANSWERS:
+            self._answers.clear()
+        self._answers[key] = found
         return found
 
     def is_therapist(self, taxonomy: str) -> bool:
@@ -83,23 +94,28 @@ def therapy_codes(ctx: CheckContext) -> TherapyCodes:
 
 def therapy_line(claim: Claim, line: ServiceLine, ctx: CheckContext) -> TherapyCode | None:
     """The line's therapy-list entry when its procedure is a therapy code on its date."""
-    if not line.procedure:
-        return None
-    return therapy_codes(ctx).get(line.procedure, claim.line_date(line))
+    codes = therapy_codes(ctx)
+    held = line.facts.get("therapy")
+    if held is not None and held[0] is codes:
+        return held[1]
+    code = line.procedure
+    entry = codes.get(code, claim.line_date(line)) if code else None
+    line.facts["therapy"] = (codes, entry)
+    return entry
 
 
 def _ranges(entries: list[Mapping[str, Any]]) -> list[str]:
     return [code for entry in entries for code in entry.get("codes", [])]
 
 
-def diagnosis_ranges(ctx: CheckContext, key: str) -> list[str]:
-    """The ``supporting`` or ``not_supporting`` ranges of the diagnosis list, flattened once."""
+def diagnosis_ranges(ctx: CheckContext, key: str) -> CodeRanges:
+    """The ``supporting`` or ``not_supporting`` ranges of the diagnosis list, read once."""
     note = f"therapy_diagnoses:{key}"
     found = ctx.run.notes.get(note)
-    if found is None:
-        found = _ranges(list(ctx.code_list("therapy_diagnoses").get(key, [])))
+    if not isinstance(found, CodeRanges):
+        found = CodeRanges(_ranges(list(ctx.code_list("therapy_diagnoses").get(key, []))))
         ctx.run.notes[note] = found
-    return list(found)
+    return found
 
 
 def label_of(ctx: CheckContext, key: str, code: str) -> str:
@@ -112,4 +128,4 @@ def label_of(ctx: CheckContext, key: str, code: str) -> str:
 
 def pointed_codes(claim: Claim, line: ServiceLine) -> list[tuple[Diagnosis, str]]:
     """The line's pointed diagnoses with their normalised codes (empty codes left out)."""
-    return [(d, d.normalized) for d in pointed_diagnoses(claim, line) if d.code.strip()]
+    return [(d, d.normalized) for d in claim.pointed_diagnoses(line) if d.code.strip()]
