@@ -73,18 +73,27 @@ class PtpTable:
 
     def lookup(self, column1: str, column2: str, day: date | None) -> PtpEdit | None:
         """The edit for this ordered pair in force on the day (indicator 9 counts as none)."""
-        for edit in self.edits.get((column1.upper(), column2.upper()), []):
+        return self._in_force(self.edits.get((column1.upper(), column2.upper())), day)
+
+    @staticmethod
+    def _in_force(edits: list[PtpEdit] | None, day: date | None) -> PtpEdit | None:
+        for edit in edits or ():
             if edit.in_force(day) and edit.modifier_indicator != "9":
                 return edit
         return None
 
     def pairs(self, codes: Iterable[str], day: date | None) -> Iterator[PtpEdit]:
         """Every edit in force on the day between two of the codes (either order)."""
-        unique = sorted(set(c.upper() for c in codes))
+        unique = sorted({c.upper() for c in codes})
+        if len(unique) < 2:
+            return
+        edits = self.edits
         for first in unique:
             for second in unique:
-                if first != second and (edit := self.lookup(first, second, day)) is not None:
-                    yield edit
+                if first != second:
+                    found = edits.get((first, second))
+                    if found and (edit := self._in_force(found, day)) is not None:
+                        yield edit
 
 
 def _parse_date(value: str) -> date | None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 from scrubber.checks.common import derived, expand_codes
@@ -19,6 +20,7 @@ _HCPCS = re.compile(r"^[A-V][0-9]{4}$")
 _CPT = re.compile(r"^[0-9]{4}[0-9FTU]$")
 
 
+@lru_cache(maxsize=4096)
 def content_kind(code: str) -> str:
     """Which list can check a procedure code: "hcpcs" (Level II, A0000-V9999), "cpt" (5 digits,
     or 4 and F/T/U), else ""."""
@@ -73,10 +75,12 @@ def built_in(ctx: CheckContext, params: Mapping[str, Any]) -> BuiltInLists:
     return derived(ctx, "built_in", params, BuiltInLists)
 
 
-def _known_section(ctx: CheckContext, code: str, day: date | None) -> bool | None:
+def _known_section(
+    ctx: CheckContext, lists: BuiltInLists, code: str, day: date | None
+) -> bool | None:
     """True/False: the code is (not) a code of a section the built-in list covers whole; None:
     no built-in section covers it."""
-    found = built_in(ctx, ctx.params).section_of(code, day)
+    found = lists.section_of(code, day)
     if found is None:
         return None
     return found[1] or therapy_codes(ctx).get(code, day) is not None
@@ -131,7 +135,7 @@ def procedure_not_valid(claim: Claim, ctx: CheckContext) -> Iterator[Finding]:
                 fix=Fix("unsafe", _with_procedure(line, not_paid["replacement"])),
             )
             continue
-        if _known_section(ctx, code, day) is False:
+        if _known_section(ctx, lists, code, day) is False:
             yield Finding(ctx.message("unknown", **values), line.sv1, "SV101-2")
             continue
         kind = content_kind(code)

@@ -17,8 +17,8 @@ def _lacks(segments: list[Segment], required: Required) -> list[str]:
     The blocks above a claim are the same for every claim under them, so the last answer for
     each list of requirements is kept (for a block of the same segments)."""
     held = _last_answer.get(required)
-    if held is not None and held[0] == segments:
-        return held[1]
+    if held is not None and held[0] is segments and held[1] == segments:
+        return held[2]
     missing = []
     for segment_id, loop, qualifiers in required:
         for s in segments:
@@ -30,12 +30,13 @@ def _lacks(segments: list[Segment], required: Required) -> list[str]:
                 break
         else:
             missing.append(segment_id + (f"*{'/'.join(qualifiers)}" if qualifiers else ""))
-    _last_answer[required] = (list(segments), missing)
+    _last_answer[required] = (segments, list(segments), missing)
     return missing
 
 
-#: per list of requirements: (the segments it was asked about, what they lack)
-_last_answer: dict[Required, tuple[list[Segment], list[str]]] = {}
+#: per list of requirements: (the list of segments it was asked about, a copy of that list as it
+#: was then, what they lack)
+_last_answer: dict[Required, tuple[list[Segment], list[Segment], list[str]]] = {}
 
 
 HEADER_REQUIRED: Required = (("BHT", None, ()), ("NM1", None, ("41",)), ("NM1", None, ("40",)))

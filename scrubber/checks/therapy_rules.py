@@ -41,7 +41,6 @@ def _therapist_taxonomy(claim: Claim, line: ServiceLine, ctx: CheckContext) -> b
 
 @claim_check("THR002")
 def discipline_modifier(claim: Claim, ctx: CheckContext) -> Iterator[Finding]:
-    severity = _severity_for(claim, ctx, "medicare_filing_indicators")
     for line in claim.lines:
         entry = therapy_line(claim, line, ctx)
         if entry is None:
@@ -49,21 +48,20 @@ def discipline_modifier(claim: Claim, ctx: CheckContext) -> Iterator[Finding]:
         if not entry.always and not _therapist_taxonomy(claim, line, ctx):
             continue  # sometimes therapy, not furnished by a therapist
         present = [m for m in line.modifiers if m in DISCIPLINES]
-        allowed = [d for d in DISCIPLINES if d in entry.disciplines]
-        wanted = " or ".join(allowed)
         if not present:
             key = "missing" if entry.always else "sometimes"
         elif len(present) > 1:
             key = "several"
-        elif present[0] not in allowed:
+        elif present[0] not in entry.disciplines:
             key = "wrong"
         else:
             continue
+        wanted = " or ".join(d for d in DISCIPLINES if d in entry.disciplines)
         yield Finding(
             ctx.message(key, procedure=line.procedure, found=", ".join(present), wanted=wanted),
             line.sv1,
             "SV101",
-            severity=severity,
+            severity=_severity_for(claim, ctx, "medicare_filing_indicators"),
         )
 
 
@@ -146,7 +144,6 @@ def _lines_by_day(claim: Claim) -> dict[date | None, list[ServiceLine]]:
 @claim_check("THR005")
 def ncci_pair(claim: Claim, ctx: CheckContext) -> Iterator[Finding]:
     bypass = {m.upper() for m in ctx.params["bypass_modifiers"]}
-    severity = _severity_for(claim, ctx, "strict_filing_indicators")
     for day, lines in _lines_by_day(claim).items():
         when = day.isoformat() if day else "?"
         yield from _evaluation_levels(claim, lines, ctx, when)
@@ -168,6 +165,7 @@ def ncci_pair(claim: Claim, ctx: CheckContext) -> Iterator[Finding]:
                         ctx.message("not_allowed", **values), line.sv1, "SV101", severity="error"
                     )
                 elif not (bypass & set(line.modifiers)) and not first_ok:
+                    severity = _severity_for(claim, ctx, "strict_filing_indicators")
                     yield Finding(ctx.message(**values), line.sv1, "SV101", severity=severity)
 
 
