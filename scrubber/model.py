@@ -130,7 +130,9 @@ def dtp_dates(dtp: Segment) -> tuple[date | None, date | None]:
     """The from- and to-date of a DTP as written: RD8 FROM-TO, else one day (D8). A part that
     is not a real date is None. The one parser of DTP*472 dates: see service_date_of and
     scrubber.checks.dates.date_range."""
-    return _dates_of(dtp.get(2), dtp.get(3))
+    elements = dtp.elements
+    count = len(elements)
+    return _dates_of(elements[2] if count > 2 else "", elements[3] if count > 3 else "")
 
 
 @lru_cache(maxsize=4096)
@@ -454,7 +456,10 @@ class Claim:
     def diagnosis_date(self, position: int) -> date | None:
         """The date the diagnosis at a position is judged on: the earliest date of service of
         the lines that point to it, else the claim's earliest date of service."""
-        return self.diagnosis_dates(position)[0]
+        if self._diagnosis_dates is None:
+            return self.diagnosis_dates(position)[0]
+        found = self._diagnosis_dates.get(position)
+        return found[0] if found else self.earliest_service_date
 
     def diagnosis_dates(self, position: int) -> list[date | None]:
         """Every date the diagnosis at a position is judged on: the dates of service of the

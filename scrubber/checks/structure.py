@@ -82,6 +82,8 @@ def claim_lacks_required_segments(claim: Claim, ctx: CheckContext) -> Iterator[F
     if not claim.lines:
         yield Finding(ctx.message("no_lines"), claim.clm, "LX")
     for number, line in enumerate(claim.lines, start=1):
+        if line.sv1 is not None and line.service_date_segment is not None:
+            continue
         missing = [
             name
             for name, present in (

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
 
+from scrubber.checks.common import derived
 from scrubber.checks.registry import CheckContext, claim_check
 from scrubber.checks.therapy_list import DISCIPLINES, TherapyCode, therapy_codes, therapy_line
 from scrubber.content.release import MueRelease, PtpRelease
@@ -65,6 +66,9 @@ def discipline_modifier(claim: Claim, ctx: CheckContext) -> Iterator[Finding]:
         )
 
 
+ONE = Decimal(1)
+
+
 def _untimed_evaluation(entry: TherapyCode | None) -> bool:
     return entry is not None and not entry.timed and bool(entry.evaluation or entry.evaluation_like)
 
@@ -73,7 +77,7 @@ def _untimed_evaluation(entry: TherapyCode | None) -> bool:
 def untimed_code_units(claim: Claim, ctx: CheckContext) -> Iterator[Finding]:
     for line in claim.lines:
         units = line.units
-        if units is None or units == Decimal(1):
+        if units is None or units == ONE:
             continue
         if not _untimed_evaluation(therapy_line(claim, line, ctx)):
             continue
@@ -134,16 +138,24 @@ def _ptp_table(ctx: CheckContext, day: date | None) -> PtpTable:
 
 
 def _lines_by_day(claim: Claim) -> dict[date | None, list[ServiceLine]]:
-    by_day: dict[date | None, list[ServiceLine]] = defaultdict(list)
+    by_day: dict[date | None, list[ServiceLine]] = {}
     for line in claim.lines:
         if line.procedure:
-            by_day[claim.line_date(line)].append(line)
+            day = claim.line_date(line)
+            if day in by_day:
+                by_day[day].append(line)
+            else:
+                by_day[day] = [line]
     return by_day
+
+
+def _upper_set(modifiers: list[str]) -> frozenset[str]:
+    return frozenset(m.upper() for m in modifiers)
 
 
 @claim_check("THR005")
 def ncci_pair(claim: Claim, ctx: CheckContext) -> Iterator[Finding]:
-    bypass = {m.upper() for m in ctx.params["bypass_modifiers"]}
+    bypass = derived(ctx, "bypass", ctx.params["bypass_modifiers"], _upper_set)
     for day, lines in _lines_by_day(claim).items():
         when = day.isoformat() if day else "?"
         yield from _evaluation_levels(claim, lines, ctx, when)
