@@ -2,17 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from functools import cache, lru_cache
-from typing import TYPE_CHECKING, TypeVar
 
 from scrubber.model import Claim, Diagnosis, ServiceLine
-
-if TYPE_CHECKING:
-    from scrubber.checks.registry import CheckContext
-
-S = TypeVar("S")
-V = TypeVar("V")
 
 
 @lru_cache(maxsize=8192)
@@ -104,14 +97,3 @@ def _expand(items: tuple[str, ...]) -> frozenset[str]:
                 continue
         codes.add(item)
     return frozenset(codes)
-
-
-def derived(ctx: CheckContext, name: str, source: S, build: Callable[[S], V]) -> V:
-    """What a check reads out of its edit's data (params, a code list) once per run instead of
-    once per line: built from ``source`` on first use and built again when the run's data is
-    another object (another profile's)."""
-    key = f"{ctx.edit.id}:{name}"
-    held = ctx.run.notes.get(key)
-    if held is None or held[0] is not source:
-        held = ctx.run.notes[key] = (source, build(source))
-    return held[1]

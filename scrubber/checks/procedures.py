@@ -9,7 +9,7 @@ from datetime import date
 from functools import lru_cache
 from typing import Any
 
-from scrubber.checks.common import derived, expand_codes
+from scrubber.checks.common import expand_codes
 from scrubber.checks.dates import in_force
 from scrubber.checks.registry import CheckContext, claim_check
 from scrubber.checks.therapy_list import therapy_codes
@@ -72,7 +72,7 @@ class BuiltInLists:
 
 
 def built_in(ctx: CheckContext, params: Mapping[str, Any]) -> BuiltInLists:
-    return derived(ctx, "built_in", params, BuiltInLists)
+    return ctx.derived("built_in", params, BuiltInLists)
 
 
 def _known_section(

@@ -12,7 +12,6 @@ from functools import lru_cache
 
 from stdnum import luhn
 
-from scrubber.checks.common import derived
 from scrubber.checks.registry import CheckContext, claim_check
 from scrubber.findings import Finding
 from scrubber.model import Claim
@@ -68,7 +67,7 @@ def _compiled(patterns: list[str]) -> list[re.Pattern[str]]:
 
 @claim_check("PRV003")
 def billing_address_po_box(claim: Claim, ctx: CheckContext) -> Iterator[Finding]:
-    patterns = derived(ctx, "patterns", ctx.params["patterns"], _compiled)
+    patterns = ctx.derived("patterns", ctx.params["patterns"], _compiled)
     for segment in claim.provider.segments:
         if segment.id != "N3" or segment.loop != BILLING_LOOP:
             continue

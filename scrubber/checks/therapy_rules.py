@@ -12,7 +12,6 @@ from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
 
-from scrubber.checks.common import derived
 from scrubber.checks.registry import CheckContext, claim_check
 from scrubber.checks.therapy_list import DISCIPLINES, TherapyCode, therapy_codes, therapy_line
 from scrubber.content.release import MueRelease, PtpRelease
@@ -155,7 +154,7 @@ def _upper_set(modifiers: list[str]) -> frozenset[str]:
 
 @claim_check("THR005")
 def ncci_pair(claim: Claim, ctx: CheckContext) -> Iterator[Finding]:
-    bypass = derived(ctx, "bypass", ctx.params["bypass_modifiers"], _upper_set)
+    bypass = ctx.derived("bypass", ctx.params["bypass_modifiers"], _upper_set)
     for day, lines in _lines_by_day(claim).items():
         when = day.isoformat() if day else "?"
         yield from _evaluation_levels(claim, lines, ctx, when)
