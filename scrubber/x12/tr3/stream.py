@@ -33,7 +33,6 @@ from scrubber.x12.tr3.errors import Tr3Error, Tr3Unavailable
 from scrubber.x12.tr3.feed import _Normalized
 from scrubber.x12.tr3.walk import (
     _empty_segments,
-    _fed,
     _Found,
     _key,
     _no_map,
@@ -96,7 +95,6 @@ def _stream_child(
     _child_setup()
     try:
         with open(path, "rb") as stream:
-            lines = _Normalized(stream)
             sent = 0
 
             def flush(run: _Run) -> None:
@@ -108,7 +106,8 @@ def _stream_child(
                     sent = run.at
 
             run = new_run(engine, walk=walk, at_end=False, on_segment=flush)
-            run.execute(_fed(lines))
+            lines = run.lines_of(stream)
+            run.execute_file(lines)
             conn.send(("done", 0, run.found + _take_empties(lines, _EVERYTHING)))
     except (BrokenPipeError, ConnectionResetError):
         pass  # the caller has gone
@@ -127,7 +126,7 @@ def _send_quietly(conn: Connection, message: tuple[str, int, Any]) -> None:
         conn.send(message)
 
 
-def _take_empties(lines: _Normalized, through: int) -> list[_Found]:
+def _take_empties(lines: Any, through: int) -> list[_Found]:
     """Empty segments up to `through`, taken off the list the normalizer keeps."""
     cut = bisect.bisect_right(lines.empties, through)
     taken = lines.empties[:cut]

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib.resources import files
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import pyx12.errors
 import pyx12.map_if
@@ -194,9 +194,24 @@ class _Run:
             src = self._open(feed)
         except pyx12.errors.X12Error as exc:
             raise Tr3Unavailable(_refusal(str(exc))) from None
-        try:
+
+        def walk() -> None:
             self._loop(src, tags)
             read_to_the_end(feed, tags, self.at)
+
+        return self._execute(src, walk, lambda: tags[0] if tags else self.at + 1, end_tag)
+
+    def _execute(
+        self,
+        src: Any,
+        walk: Callable[[], None],
+        upcoming: Callable[[], int],
+        end_tag: Callable[[], int] | None,
+    ) -> _RunResult:
+        """The pass over an opened reader: walk() goes through its lines; upcoming(): the tag
+        of the line the reader is to give next (where it failed, when not on a segment)."""
+        try:
+            walk()
             src.cleanup()
             if end_tag is not None:
                 self.at = end_tag()
@@ -207,7 +222,7 @@ class _Run:
             raise
         except Exception as exc:  # pyx12 gave up on garbage: say where, not what was there
             # failing in our hands: the current segment; in pyx12's reader: the next one
-            where = self.at if self.busy else (tags[0] if tags else self.at + 1)
+            where = self.at if self.busy else upcoming()
             raise Tr3Unavailable(
                 f"pyx12 stopped at segment {where} of the file ({type(exc).__name__}), "
                 "so the file could not be checked against the TR3 map"
@@ -223,6 +238,15 @@ class _Run:
             self.map_names,
             ended,
         )
+
+    def lines_of(self, stream: BinaryIO) -> Any:
+        """What execute_file() walks over a file: its _Normalized lines (`empties` the numbers
+        of the empty segments); compiled.CompiledRun has its own, faster, with the same."""
+        return _Normalized(stream)
+
+    def execute_file(self, lines: Any) -> _RunResult:
+        """The pass over lines_of(stream)."""
+        return self.execute(_fed(lines))
 
     def _open(self, feed: _Feed) -> Any:
         """The reader over the fed stream (pyx12's; compiled.CompiledRun has its own)."""
@@ -469,8 +493,9 @@ def _fed(lines: _Normalized) -> Iterator[tuple[int, str]]:
 def _validate_whole(path: Path, run: _Run | None = None) -> list[_Found]:
     """run: the pass to use (a fresh _Run(walk=True) when None; engines.new_run makes one)."""
     with path.open("rb") as stream:
-        lines = _Normalized(stream)
-        result = (run or _Run(walk=True)).execute(_fed(lines))
+        run = run or _Run(walk=True)
+        lines = run.lines_of(stream)
+        result = run.execute_file(lines)
     if result.validated_groups == 0 and result.skipped_versions:
         raise Tr3Unavailable(_no_map(result.skipped_versions))
     return result.found + _empty_segments(lines.empties)

@@ -4,22 +4,28 @@ compiled (reader.py, transitions.py, content.py); pyx12 raises every error it re
 from __future__ import annotations
 
 from collections import deque
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any, BinaryIO
 
 import pyx12.errors
 import pyx12.segment
 from pyx12.rawx12file import RawX12File
 
 from scrubber.x12.tr3.compiled.content import _checks, segment_check, segment_ok
+from scrubber.x12.tr3.compiled.lines import FastLines
 from scrubber.x12.tr3.compiled.reader import Line, Reader
 from scrubber.x12.tr3.compiled.transitions import Transitions
+from scrubber.x12.tr3.errors import Tr3Unavailable, stopped_reading
 from scrubber.x12.tr3.feed import _Feed
 from scrubber.x12.tr3.walk import (
     RANK_WALK,
     _Found,
     _load_map,
     _loop_of,
+    _refusal,
     _Run,
+    _RunResult,
+    read_to_the_end,
 )
 
 _loops: dict[int, str | None] = {}  # id(node) -> its loop id (maps live as long as the process)
@@ -84,11 +90,56 @@ def _map_positions(node: Any, seg_id: str) -> tuple[int, ...]:
 class CompiledRun(_Run):
     """walk._Run's pass, compiled. Same arguments, same results, same failures."""
 
+    pending: int | None = None  # tag of the line being read (not yet a segment checked)
+
+    def lines_of(self, stream: BinaryIO) -> FastLines:
+        return FastLines(stream)
+
+    def execute_file(self, lines: FastLines) -> _RunResult:
+        """The pass over FastLines: the lines and tags pyx12's reader would get."""
+        try:
+            src = Reader(lines.open())
+        except pyx12.errors.X12Error as exc:
+            raise Tr3Unavailable(_refusal(str(exc))) from None
+
+        def walk() -> None:
+            self._walk(src, lines.lines())
+            if lines.stopped_at is not None:
+                raise stopped_reading(lines.stopped_at)
+
+        return self._execute(src, walk, self._upcoming(lambda: lines.upcoming(self.at)), None)
+
+    def _upcoming(self, otherwise: Callable[[], int]) -> Callable[[], int]:
+        """Where a failure not on a segment is: the line being read, else the next one."""
+        return lambda: self.pending if self.pending is not None else otherwise()
+
+    def execute(
+        self, lines: Iterable[tuple[int, str]], end_tag: Callable[[], int] | None = None
+    ) -> _RunResult:
+        tags: deque[int] = deque()
+        feed = _Feed(lines, tags)
+        try:
+            src = self._open(feed)
+        except pyx12.errors.X12Error as exc:
+            raise Tr3Unavailable(_refusal(str(exc))) from None
+
+        def walk() -> None:
+            self._walk(src, self._tagged(src, tags))
+            read_to_the_end(feed, tags, self.at)
+
+        upcoming = self._upcoming(lambda: tags[0] if tags else self.at + 1)
+        return self._execute(src, walk, upcoming, end_tag)
+
+    def _tagged(self, src: Reader, tags: deque[int]) -> Iterator[tuple[int, str]]:
+        """RawX12File's lines, each with the tag fed with it (pyx12 yields a line per line)."""
+        for text in src.raw:
+            yield (tags.popleft() if tags else self.at + 1), text
+
     def _open(self, feed: _Feed) -> Reader:
         """pyx12's raw reader cuts the lines (and stops where it stops); Reader checks them."""
         return Reader(RawX12File(feed))
 
-    def _loop(self, src: Reader, tags: deque[int]) -> None:
+    def _walk(self, src: Reader, lines: Iterator[tuple[int, str]]) -> None:
         """walk._Run._loop, line for line, over the compiled parts."""
         walk = self.walk
         control_name = "x12.control.00501.xml" if src.icvn == "00501" else "x12.control.00401.xml"
@@ -103,9 +154,9 @@ class CompiledRun(_Run):
         on_segment = self.on_segment
         steps, counts, checks = walker._steps, walker.counts, _checks
         positions_of = _positions_of
-        for text in src.raw:
+        for tag, text in lines:
+            self.pending = tag
             line = src.read(text)
-            tag = tags.popleft() if tags else self.at + 1
             self.at, self.busy = tag, True
             seg_id = line.seg_id
             in_skipped = skipping
@@ -180,6 +231,7 @@ class CompiledRun(_Run):
                     if check is None or check.valid.get(line.text) != line.separators:
                         self._content(node, line, tag, seg_term, ele_term, subele_term)
             self.busy = False
+            self.pending = None
             if on_segment is not None:
                 on_segment(self)
 

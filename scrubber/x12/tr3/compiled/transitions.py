@@ -48,11 +48,37 @@ def path_key(path: Any) -> str:
     return (path if isinstance(path, X12Path) else X12Path(str(path))).format()
 
 
+# Every key a count was ever kept under (map paths: a few hundred), and per reset key the known
+# keys below it, so that a reset drops those present instead of testing every count's key. A
+# key is known before any count holds it (_TraceCounter.increment, force_loop_start; a replayed
+# step only increments keys its simulation did); the generation tells a stale list (threads).
+_known: set[str] = set()
+_generation = 0
+_below: dict[str, tuple[int, tuple[str, ...]]] = {}
+
+
+def _register(key: str) -> None:
+    global _generation
+    if key not in _known:
+        _known.add(key)
+        _generation += 1
+
+
+def _keys_below(key: str) -> tuple[str, ...]:
+    generation = _generation
+    prefix = key + "/"
+    below = tuple(k for k in list(_known) if k.startswith(prefix))
+    _below[key] = (generation, below)
+    return below
+
+
 def reset(counts: dict[str, int], key: str) -> None:
     """NodeCounter.reset_to_node: drop the counts of every path below `key`."""
-    prefix = key + "/"
-    for child in [k for k in counts if k.startswith(prefix)]:
-        del counts[child]
+    entry = _below.get(key)
+    below = entry[1] if entry is not None and entry[0] == _generation else _keys_below(key)
+    for child in below:
+        if child in counts:
+            del counts[child]
 
 
 class _Probe(int):
@@ -102,6 +128,7 @@ class _TraceCounter(NodeCounter):
 
     def increment(self, xpath: Any) -> None:
         key = path_key(xpath)
+        _register(key)
         self.ops.append((_INC, key))
         self.counts[key] = self.counts.get(key, 0) + 1
 
@@ -150,11 +177,11 @@ class _Step:
 
     def results(self, counts: dict[str, int]) -> tuple[Any, ...]:
         """The guards' outcome on the counts: presences, then the other comparisons."""
+        present = tuple(map(counts.__contains__, self.present))
+        if not self.others:
+            return (present, ())
         get = counts.get
-        return (
-            tuple(map(counts.__contains__, self.present)),
-            tuple([compare(get(k, 0), bound) for k, compare, bound in self.others]),
-        )
+        return (present, tuple([compare(get(k, 0), bound) for k, compare, bound in self.others]))
 
     def as_results(self, seen: tuple[bool, ...]) -> tuple[Any, ...]:
         """The outcome of results() from the guard results a simulation saw, in guard order."""
@@ -232,6 +259,8 @@ class Transitions:
     def force_loop_start(self, loop_path: str, child_path: str) -> None:
         """walk_tree.forceWalkCounterToLoopStart (ISA and GS)."""
         loop_key, child_key = path_key(loop_path), path_key(child_path)
+        _register(loop_key)
+        _register(child_key)
         reset(self.counts, loop_key)
         counts = self.counts
         counts[loop_key] = counts.get(loop_key, 0) + 1
