@@ -18,9 +18,10 @@ from hypothesis import strategies as st
 from pyx12.rawx12file import RawX12File
 
 from scrubber.x12.tokens import NotX12Error
-from scrubber.x12.tr3.compiled.lines import FastLines
+from scrubber.x12.tr3.compiled.lines import EnvelopeLines, FastLines
+from scrubber.x12.tr3.errors import Tr3Unavailable
 from scrubber.x12.tr3.feed import _Feed, _Normalized
-from scrubber.x12.tr3.walk import _fed
+from scrubber.x12.tr3.walk import _fed, _Run
 from tests.corpus import corpus_files
 from tests.test_tr3_compiled import fuzzed
 
@@ -70,8 +71,41 @@ def fast(path: Path) -> Any:
         return (head, pairs, lines.stopped_at, list(lines.empties))
 
 
+def reference_prescan(path: Path) -> Any:
+    """stream._prescan as it read the file before EnvelopeLines: _Normalized's lines."""
+    last = 0
+    with path.open("rb") as stream:
+        lines = _Normalized(stream)
+
+        def envelope() -> Any:
+            nonlocal last
+            for line in lines:
+                last = line.number
+                if line.seg_id in ("ISA", "GS", "ST", "SE", "GE", "IEA"):
+                    yield line.number, line.text + lines.ending
+
+        try:
+            result = _Run(walk=False).execute(envelope(), end_tag=lambda: last)
+        except (Tr3Unavailable, NotX12Error) as error:
+            return (type(error).__name__, str(error))
+    return (result.found[result.ended :], result.validated_groups, result.skipped_versions)
+
+
+def prescan(path: Path) -> Any:
+    """stream._prescan's run over EnvelopeLines, as reference_prescan returns it."""
+    with path.open("rb") as stream:
+        lines = EnvelopeLines(stream)
+        fed = ((number, text + lines.ending) for number, text in lines)
+        try:
+            result = _Run(walk=False).execute(fed, end_tag=lambda: lines.last)
+        except (Tr3Unavailable, NotX12Error) as error:
+            return (type(error).__name__, str(error))
+    return (result.found[result.ended :], result.validated_groups, result.skipped_versions)
+
+
 def assert_same(path: Path) -> None:
     assert fast(path) == reference(path), path.name
+    assert prescan(path) == reference_prescan(path), path.name
 
 
 @pytest.mark.parametrize(

@@ -28,6 +28,7 @@ from scrubber.x12.tr3.chunks import (
     _preload_maps,
     _walk_chunk,
 )
+from scrubber.x12.tr3.compiled.lines import EnvelopeLines
 from scrubber.x12.tr3.engines import DEFAULT_ENGINE, check_engine, new_run
 from scrubber.x12.tr3.errors import Tr3Error, Tr3Unavailable
 from scrubber.x12.tr3.feed import _Normalized
@@ -41,7 +42,6 @@ from scrubber.x12.tr3.walk import (
 
 STREAM_BATCH = 256  # segments a walking process checks between two messages
 LOOKAHEAD_PER_JOB = 3  # chunks handed to the pool ahead of the one the caller waits for
-_ENVELOPE_IDS = frozenset(("ISA", "GS", "ST", "SE", "GE", "IEA"))
 _AT_END = 1 << 40  # added to the order of trailers missing at the end: after a segment's others
 _EVERYTHING = 1 << 62  # a segment number past any file's last
 
@@ -54,18 +54,10 @@ def _prescan(path: Path) -> list[_Found]:
     with a map, or an envelope pyx12's reader breaks on). pyx12's reader keeps its loops, group
     counts and control numbers from the ISA, GS, ST, SE, GE and IEA segments only, so a run over
     those gives the same end as the run over the whole file."""
-    last = 0
     with path.open("rb") as stream:
-        lines = _Normalized(stream)
-
-        def envelope() -> Iterator[tuple[int, str]]:
-            nonlocal last
-            for line in lines:
-                last = line.number
-                if line.seg_id in _ENVELOPE_IDS:
-                    yield line.number, line.text + lines.ending
-
-        result = _Run(walk=False).execute(envelope(), end_tag=lambda: last)
+        lines = EnvelopeLines(stream)
+        fed = ((number, text + lines.ending) for number, text in lines)
+        result = _Run(walk=False).execute(fed, end_tag=lambda: lines.last)
     if result.validated_groups == 0 and result.skipped_versions:
         raise Tr3Unavailable(_no_map(result.skipped_versions))
     at_end = result.found[result.ended :]

@@ -244,3 +244,47 @@ def _reference_fed(lines: _Normalized) -> Iterator[tuple[int, str]]:
 
 
 __all__ = ["READ_AS_A1", "FastLines"]
+
+
+_ENVELOPE_HEADS = frozenset(("IS", "GS", "ST", "SE", "GE", "IE"))
+_ENVELOPE_IDS = frozenset(("ISA", "GS", "ST", "SE", "GE", "IEA"))
+
+
+class EnvelopeLines:
+    """The envelope segments (ISA, GS, ST, SE, GE, IEA) of a file as _Normalized gives them,
+    (number, text), read as they are asked for; `last`: the number of the last non-empty
+    segment read so far, `ending`: the line ending _Normalized gives. By the fast tokenizer, else
+    (from the first segment it does not cover) by _Normalized over the file from its start."""
+
+    def __init__(self, stream: BinaryIO) -> None:
+        self._stream = stream
+        self.last = 0
+        self.ending = ""
+
+    def __iter__(self) -> Iterator[tuple[int, str]]:
+        heads, ids = _ENVELOPE_HEADS, _ENVELOPE_IDS
+        terminator: list[str] = []
+        given = 0
+        try:
+            element = ""
+            for number, text in _segments(self._stream, [], terminator):
+                self.last = number
+                if text[:2] in heads:
+                    if not element:
+                        element = text[3]  # the first segment is the ISA
+                        self.ending = terminator[0] + "\n"
+                    if text.partition(element)[0] in ids:
+                        given += 1
+                        yield number, text
+            return
+        except _Irregular:
+            pass
+        self._stream.seek(0)
+        lines = _Normalized(self._stream)
+        for line in lines:
+            self.last, self.ending = line.number, lines.ending
+            if line.seg_id in ids:
+                if given:
+                    given -= 1  # given by the fast tokenizer already
+                    continue
+                yield line.number, line.text
