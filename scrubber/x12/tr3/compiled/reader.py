@@ -46,8 +46,10 @@ class Line:
 
     def is_empty(self) -> bool:
         """No element holds anything but component separators (the ISA's none)."""
-        component = self.component
-        return all(not raw.strip(component) for raw in self.elements)
+        # the text after the id holds only separators (the ISA's element separator is its
+        # component one: its elements are not split)
+        chars = self.component if self.seg_id == "ISA" else self.separators
+        return not self.text[len(self.seg_id) :].strip(chars)
 
     def formatted(self, segment: str, element: str) -> str:
         """pyx12's str(Segment) (only in messages that are cleaned before anyone sees them)."""

@@ -144,7 +144,7 @@ class _TraceCounter(NodeCounter):
 class _Step:
     """One transition: guards on the counts before it, its counter changes, its outcomes."""
 
-    __slots__ = ("guards", "mutations", "outcomes", "present", "flips", "others")
+    __slots__ = ("guards", "mutations", "increments", "outcomes", "present", "flips", "others")
 
     def __init__(
         self,
@@ -153,6 +153,10 @@ class _Step:
     ) -> None:
         self.guards = guards
         self.mutations = mutations
+        # the keys incremented, when the step resets none (most steps)
+        self.increments = (
+            tuple(k for _, k in mutations) if all(c == _INC for c, _ in mutations) else None
+        )
         # Most guards ask whether a count is still zero ("count < 1", "count >= 1"): a count is
         # never below 1 once kept, so they ask whether the path is in the counts at all.
         presence = [(k, c is operator.lt) for k, c, t in guards if _is_presence(c, t)]
@@ -165,9 +169,16 @@ class _Step:
     def replay(self, counts: dict[str, int]) -> tuple[Any, tuple[WalkError, ...]] | None:
         """The step's outcome for these counts, its counter changes made; None (nothing
         changed) when pyx12 is to walk it."""
-        outcome = self.outcomes.get(self.results(counts))
+        if self.others:
+            outcome = self.outcomes.get(self.results(counts))
+        else:  # (results() inlined: the common case, on every segment)
+            outcome = self.outcomes.get((tuple(map(counts.__contains__, self.present)), ()))
         if outcome is not None:
             get = counts.get
+            if self.increments is not None:
+                for k in self.increments:
+                    counts[k] = get(k, 0) + 1
+                return outcome
             for code, k in self.mutations:
                 if code == _INC:
                     counts[k] = get(k, 0) + 1
