@@ -73,23 +73,30 @@ class Tr3Index:
         return self.stream is None and not self.errors and not self._pinned
 
     def between(self, first: int, last: int) -> list[Any]:
-        if self.empty:
-            return []
-        self.pull(last)
-        lo = bisect.bisect_left(self.numbers, first)
-        hi = bisect.bisect_right(self.numbers, last)
-        found = self.errors[lo:hi]
-        for number in sorted(self._pinned):
-            if first <= number <= last:
-                found += self._pinned[number]
+        if self.stream is not None and last > self.checked:
+            self.pull(last)
+        known = self.numbers
+        if known and known[0] <= last and first <= known[-1]:
+            lo = bisect.bisect_left(known, first)
+            hi = bisect.bisect_right(known, last)
+            found = self.errors[lo:hi]
+        else:  # (most look-ups: no error left in the range)
+            found = []
+        if self._pinned:
+            for number in sorted(self._pinned):
+                if first <= number <= last:
+                    found += self._pinned[number]
         return found
 
     def at(self, numbers: Iterable[int]) -> list[Any]:
         if self.empty:
             return []
         numbers = list(numbers)
-        if numbers:
-            self.pull(max(numbers))
+        if not numbers:
+            return []
+        self.pull(max(numbers))
+        if not self.numbers and not self._pinned:
+            return []
         found: list[Any] = []
         for number in numbers:
             found.extend(self.between(number, number))

@@ -29,7 +29,7 @@ from scrubber.x12.tokens import CHUNK, WHITESPACE
 from scrubber.x12.tr3.feed import READ_AS_A1, _Feed, _Normalized, _relabel
 
 _UNDECODABLE = re.compile("[\udc80-\udcff]")  # what surrogateescape makes of a stray byte
-BLOCK = 16 * CHUNK  # bytes decoded at a time
+BLOCK = CHUNK  # bytes decoded at a time (as iter_segments decodes them)
 
 
 class _Irregular(Exception):
