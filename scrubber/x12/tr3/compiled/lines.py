@@ -20,7 +20,7 @@ import codecs
 import io
 import re
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any, BinaryIO
 
 from pyx12.rawx12file import DEFAULT_BUFSIZE, ISA_LEN, RawX12File
@@ -51,12 +51,14 @@ class _Empties(list[int]):
             super().append(number)
 
 
-def _segments(
-    stream: BinaryIO, empties: list[int], terminator_of: list[str]
-) -> Iterator[tuple[int, str]]:
-    """(number, normalized text) of the non-empty segments, as _Normalized numbers and
-    normalizes them; raises _Irregular at the first segment this does not cover. The segment
-    terminator is appended to `terminator_of` before the first pair."""
+Block = tuple[Sequence[int], list[str]]  # the numbers and texts of some segments
+
+
+def _blocks(stream: BinaryIO, empties: list[int], terminator_of: list[str]) -> Iterator[Block]:
+    """The non-empty segments, numbered and normalized as _Normalized numbers and normalizes
+    them, a decoded block at a time; raises _Irregular at the first segment this does not cover
+    (after the segments before it). The segment terminator is appended to `terminator_of`
+    before the first block."""
     decoder = codecs.getincrementaldecoder("utf-8")(errors="surrogateescape")
     block = stream.read(BLOCK)
     eof = not block
@@ -64,7 +66,7 @@ def _segments(
     isa = text[:ISA_LEN]
     if len(isa) < ISA_LEN or not isa.startswith("ISA"):
         raise _Irregular(1)
-    element, component, repetition, terminator = isa[3], isa[104], isa[82], isa[105]
+    element, terminator = isa[3], isa[105]
     if (
         isa[6] != element
         or isa[103] != element
@@ -75,71 +77,104 @@ def _segments(
     ):
         raise _Irregular(1)
     terminator_of.append(terminator)
-    escaped = re.escape(terminator)
-    pattern = re.compile(f"([^{escaped}]*)({escaped}[ \t\r\n]*)")
-    relabel = ("GS", "ST")
     number = 0
-    pos = 0
     while True:
-        buffer = text
-        for found in pattern.finditer(buffer, pos):
-            if found.end() == len(buffer) and not eof:
-                break  # the white space after the terminator may go on in the next block
-            segment = found.group(1)
-            number += 1
-            pos = found.end()
-            if not segment:
-                empties.append(number)
-                continue
-            if not segment.isascii() and _UNDECODABLE.search(segment):
-                raise _Irregular(number)
-            head = segment[:3]
-            if head == "ISA":
-                if (
-                    len(segment) != ISA_LEN - 1
-                    or segment[3] != element
-                    or segment[6] != element
-                    or segment[103] != element
-                    or segment[104] != component
-                    or segment[82] != repetition
-                ):
-                    raise _Irregular(number)
-            elif head[:2] in relabel and "005010X222" in segment:
-                seg_id = segment.partition(element)[0]
-                if seg_id in relabel:
-                    segment = _relabel(segment, element, 8 if seg_id == "GS" else 3)
-            yield number, segment
+        # a segment's text runs to its terminator; the white space after that is skipped
+        pieces = text.split(terminator)
+        rest = pieces.pop()  # after the last terminator: the start of the next block's first
+        texts = [piece.lstrip(WHITESPACE) for piece in pieces]
+        tail = ""
         if eof:
-            rest = buffer[pos:]
-            if rest:  # the last segment, without a terminator
-                number += 1
-                if rest.startswith("ISA") or (not rest.isascii() and _UNDECODABLE.search(rest)):
-                    raise _Irregular(number)
-                seg_id = rest.partition(element)[0]
-                if seg_id in relabel and "005010X222" in rest:
-                    rest = _relabel(rest, element, 8 if seg_id == "GS" else 3)
-                yield number, rest
+            tail = rest.lstrip(WHITESPACE)
+            if tail:  # the last segment, without a terminator
+                texts.append(tail)
+        plain = (
+            "ISA" not in text
+            and "005010X222" not in text
+            and (text.isascii() or not _UNDECODABLE.search(text))
+            and "" not in texts
+        )
+        if plain:
+            yield range(number + 1, number + 1 + len(texts)), texts
+            number += len(texts)
+        else:
+            numbers: list[int] = []
+            kept: list[str] = []
+            try:
+                last = len(texts) - 1 if tail else -1
+                for index, segment in enumerate(texts):
+                    number += 1
+                    if not segment:
+                        empties.append(number)
+                        continue
+                    kept.append(_checked(segment, number, isa, index == last))
+                    numbers.append(number)
+            except _Irregular:
+                yield numbers, kept
+                raise
+            yield numbers, kept
+        if eof:
             return
         block = stream.read(BLOCK)
         eof = not block
-        text = buffer[pos:] + decoder.decode(block, final=eof)
-        pos = 0
+        text = rest + decoder.decode(block, final=eof)
+
+
+def _checked(segment: str, number: int, isa: str, last: bool) -> str:
+    """A non-empty segment as _Normalized gives it (GS08, ST03 relabelled); raises _Irregular
+    when it is not one the fast path covers: bytes that are not UTF-8, an ISA with other
+    delimiters or not 106 characters long, an ISA without a terminator."""
+    if not segment.isascii() and _UNDECODABLE.search(segment):
+        raise _Irregular(number)
+    element = isa[3]
+    if segment.startswith("ISA"):
+        if (
+            last
+            or len(segment) != ISA_LEN - 1
+            or segment[3] != element
+            or segment[6] != element
+            or segment[103] != element
+            or segment[104] != isa[104]
+            or segment[82] != isa[82]
+        ):
+            raise _Irregular(number)
+    elif segment[:2] in _RELABELLED and "005010X222" in segment:
+        seg_id = segment.partition(element)[0]
+        if seg_id in _RELABELLED:
+            segment = _relabel(segment, element, 8 if seg_id == "GS" else 3)
+    return segment
+
+
+_RELABELLED = ("GS", "ST")
+_END = _Irregular(0)  # the tokenizer's end: the file has no more segments
+
+
+def _segments(
+    stream: BinaryIO, empties: list[int], terminator_of: list[str]
+) -> Iterator[tuple[int, str]]:
+    """_blocks, a segment at a time: (number, text)."""
+    for numbers, texts in _blocks(stream, empties, terminator_of):
+        yield from zip(numbers, texts, strict=True)
 
 
 class FastLines:
     """The (tag, line) pairs pyx12's RawX12File and the fed tags give a run, and where its
-    reader stopped. open() first (RawX12File's own checks of the first line), then lines()."""
+    reader stopped. open() first (RawX12File's own checks of the first line), then lines().
+
+    The fast tokenizer runs ahead a block at a time; what pyx12 would have pulled from the fed
+    stream by then (every line starting before what RawX12File has read) is followed by
+    offsets, so that a segment the fast path does not cover hands over to the reference layers
+    exactly where pyx12's read-ahead would reach it."""
 
     def __init__(self, stream: BinaryIO) -> None:
         self._stream = stream
         self.empties = _Empties()
         self.stopped_at: int | None = None  # segment where pyx12's reader stopped early
         self._terminator: list[str] = []
-        self._fast: Iterator[tuple[int, str]] | None = _segments(
-            stream, self.empties, self._terminator
-        )
-        self._ahead: deque[tuple[int, str]] = deque()  # pulled, not given yet
-        self._pulled = 0  # where the pulled lines end in the fed stream
+        self._fast: Iterator[Block] | None = _blocks(stream, self.empties, self._terminator)
+        self._ahead: deque[Block] = deque()  # tokenized, not given yet
+        self._tokenized = 0  # where the tokenized lines end in the fed stream
+        self._irregular: _Irregular | None = None  # met by the tokenizer, at _tokenized
         self.ending = ""
         self._given = 0  # lines given so far
         self._tags: deque[int] = deque()
@@ -148,28 +183,39 @@ class FastLines:
     def open(self) -> Any:
         """The RawX12File of the run's reader: icvn and delimiters (raises pyx12's X12Error as
         it does on the first line, NotX12Error when the read-ahead meets bytes it refuses)."""
-        assert self._fast is not None
-        try:
-            self._pull(ISA_LEN + DEFAULT_BUFSIZE)  # what RawX12File reads when it opens
-        except _Irregular:
+        if self._reaches_irregular(ISA_LEN + DEFAULT_BUFSIZE):  # what RawX12File reads first
             self._fast = None
             self.empties.clear()  # the reference layers find them all again
             self._raw = self._reference()
             return self._raw
-        return RawX12File(io.StringIO(self._ahead[0][1] + self.ending))
+        return RawX12File(io.StringIO(self._ahead[0][1][0] + self.ending))
 
-    def _pull(self, upto: int) -> None:
-        """Take segments as _Feed pulls lines: while what it has pulled ends before `upto`."""
+    def _tokenize(self, upto: int) -> None:
+        """Run the tokenizer on until the lines it gave end at `upto` or later in the fed
+        stream (or the file ends, or it meets a segment it does not cover)."""
         fast, ahead = self._fast, self._ahead
         assert fast is not None
-        while self._pulled < upto:
-            item = next(fast, None)
-            if item is None:
+        while self._tokenized < upto and self._irregular is None:
+            try:
+                block = next(fast, None)
+            except _Irregular as irregular:
+                self._irregular = irregular
+                return
+            if block is None:
+                self._irregular = _END
                 return
             if not self.ending:
                 self.ending = self._terminator[0] + "\n"  # as _Normalized ends a line
-            ahead.append(item)
-            self._pulled += len(item[1]) + len(self.ending)
+            texts = block[1]
+            if texts:
+                ahead.append(block)
+                self._tokenized += sum(map(len, texts)) + len(self.ending) * len(texts)
+
+    def _reaches_irregular(self, read: int) -> bool:
+        """Whether pyx12, having read `read` characters of the fed stream, has pulled the
+        segment the fast path does not cover (its lines are pulled while they start before)."""
+        self._tokenize(read)
+        return self._irregular not in (None, _END) and self._tokenized < read
 
     def _reference(self) -> RawX12File:
         """The reference layers over the file from its start."""
@@ -197,29 +243,34 @@ class FastLines:
         width = len(self.ending)
         read = ISA_LEN + DEFAULT_BUFSIZE  # characters RawX12File has read of the fed stream
         start = 0  # where the current line starts in the fed stream
-        number, text, end = 0, "", 0
-        try:
-            while True:
-                if ahead:
-                    number, text = ahead[0]
-                    end = start + len(text)  # its terminator
-                if not ahead or end >= read:
-                    # no terminator in what RawX12File has read: it reads once more
+        given = 0
+        handover = False
+        while not handover:
+            if not ahead:
+                self._tokenize(self._tokenized + 1)
+                if not ahead:
+                    # what is left of RawX12File's buffer holds no terminator: it reads once
+                    # more, and pulls the segment the fast path does not cover, if any
+                    handover = self._irregular is not _END
+                    break
+            numbers, texts = ahead.popleft()
+            for number, text in zip(numbers, texts, strict=True):
+                end = start + len(text)  # its terminator
+                if end >= read:  # not in what RawX12File has read: it reads once more
                     read += DEFAULT_BUFSIZE
-                    self._pull(read)
-                    if not ahead:
-                        return  # the end of the fed stream
-                    number, text = ahead[0]
-                    end = start + len(text)
-                    if end >= read:  # still none: its iteration ends there
+                    if self._reaches_irregular(read):
+                        handover = True
+                        break
+                    if end >= read:  # still no terminator: its iteration ends there
                         self.stopped_at = number  # (the line was pulled: its tag is queued)
                         return
-                ahead.popleft()
-                self._given += 1
+                given += 1
                 yield number, text
                 start = end + width
-        except _Irregular as irregular:
-            self.empties.floor = irregular.number - 1
+        self._given = given
+        if handover:
+            assert self._irregular is not None
+            self.empties.floor = self._irregular.number - 1
             self._fast = None
 
     def _reference_lines(self) -> Iterator[tuple[int, str]]:
