@@ -156,6 +156,17 @@ def test_long_segments_stop_both_at_the_same_place(tmp_path: Path) -> None:
     assert any(fast(tmp_path / f"long20000-{at}.837")[2] for at in range(1, 6))
 
 
+def test_empty_segments_after_where_pyx12_stops_are_not_reported(tmp_path: Path) -> None:
+    """The tokenizer runs ahead of pyx12's reader; empty segments past the segment it stopped
+    on (a segment longer than its read-ahead) were never read by pyx12 (found by hypothesis)."""
+    head, _, rest = BASE.partition(b"~")
+    path = tmp_path / "stop-then-empties.837"
+    path.write_bytes(head + b"~\nNTE*ADD*" + b"A" * 20000 + b"~" + rest + b"~~\n~")
+    result = fast(path)
+    assert result == reference(path)
+    assert result[2] == 2 and result[3] == []
+
+
 def test_another_delimiter_set_part_way(tmp_path: Path) -> None:
     other = BASE.replace(b"*", b"|").replace(b"~", b"!")
     for data in (BASE + other, BASE + other + BASE, BASE + b"~~" + other):

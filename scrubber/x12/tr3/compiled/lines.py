@@ -16,6 +16,7 @@ and tags are the same either way, and so is where pyx12's reader stops.
 
 from __future__ import annotations
 
+import bisect
 import codecs
 import io
 import re
@@ -263,6 +264,9 @@ class FastLines:
                         break
                     if end >= read:  # still no terminator: its iteration ends there
                         self.stopped_at = number  # (the line was pulled: its tag is queued)
+                        # the tokenizer ran ahead of pyx12's reader: empty segments after
+                        # the line it stopped on were never read by it
+                        del self.empties[bisect.bisect_right(self.empties, number) :]
                         return
                 given += 1
                 yield number, text
