@@ -333,11 +333,9 @@ class FileRun:
         if claim.patient is not None:
             segments = claim.patient.segments + segments
         self._segments_in_hand = segments
-        errors = self.tr3.between(segments[0].number, claim.segments[-1].number)
-        if claim.patient is not None:
-            errors = self.tr3.at(s.number for s in claim.patient.segments) + self.tr3.between(
-                claim.segments[0].number, claim.segments[-1].number
-            )
+        errors = self.tr3.between(claim.segments[0].number, claim.segments[-1].number)
+        if claim.patient is not None:  # (its segments come before the claim's, not always next)
+            errors = self.tr3.at(s.number for s in claim.patient.segments) + errors
         return self._tr3_findings("IG001", errors, "the claim")
 
     def _unread(self, clm: Segment) -> None:

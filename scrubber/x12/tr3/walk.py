@@ -188,18 +188,23 @@ class _Run:
         self, lines: Iterable[tuple[int, str]], end_tag: Callable[[], int] | None = None
     ) -> _RunResult:
         """end_tag: the tag of the file's last segment when `lines` leaves segments out."""
-        tags: deque[int] = deque()
-        feed = _Feed(lines, tags)
-        try:
-            src = self._open(feed)
-        except pyx12.errors.X12Error as exc:
-            raise Tr3Unavailable(_refusal(str(exc))) from None
+        tags, feed, src = self._opened(lines)
 
         def walk() -> None:
             self._loop(src, tags)
             read_to_the_end(feed, tags, self.at)
 
         return self._execute(src, walk, lambda: tags[0] if tags else self.at + 1, end_tag)
+
+    def _opened(self, lines: Iterable[tuple[int, str]]) -> tuple[deque[int], _Feed, Any]:
+        """The fed lines' tags, the feed and the reader opened on it (pyx12's refusal of the
+        first line raised as Tr3Unavailable)."""
+        tags: deque[int] = deque()
+        feed = _Feed(lines, tags)
+        try:
+            return tags, feed, self._open(feed)
+        except pyx12.errors.X12Error as exc:
+            raise Tr3Unavailable(_refusal(str(exc))) from None
 
     def _execute(
         self,

@@ -116,12 +116,7 @@ class CompiledRun(_Run):
     def execute(
         self, lines: Iterable[tuple[int, str]], end_tag: Callable[[], int] | None = None
     ) -> _RunResult:
-        tags: deque[int] = deque()
-        feed = _Feed(lines, tags)
-        try:
-            src = self._open(feed)
-        except pyx12.errors.X12Error as exc:
-            raise Tr3Unavailable(_refusal(str(exc))) from None
+        tags, feed, src = self._opened(lines)
 
         def walk() -> None:
             self._walk(src, self._tagged(src, tags))
