@@ -16,6 +16,7 @@ from scrubber.api import ScrubOptions, ScrubResult, output_stems, scrub, write_r
 from scrubber.catalogue import load_catalogue
 from scrubber.cli_options import (
     check_inputs,
+    check_workers_option,
     cluster_for,
     cluster_option,
     echo,
@@ -106,6 +107,7 @@ def main(ctx: click.Context) -> None:
     help="Judge dates as of this day (default: today).",
 )
 @cluster_option
+@check_workers_option
 def scrub_command(
     files: tuple[Path, ...],
     out_dir: Path | None,
@@ -123,6 +125,7 @@ def scrub_command(
     ledger: Path | None,
     no_ledger: bool,
     cluster: str | None,
+    check_workers: int | None,
 ) -> None:
     """Scrub claim FILES: write NAME.clean.837, NAME.held.837 and NAME.report.html/.json.
 
@@ -136,6 +139,7 @@ def scrub_command(
         tr3=not no_tr3,
         tr3_engine=tr3_engine,
         jobs=jobs,
+        check_workers=check_workers,
         unsafe_fixes=unsafe_fixes,
         select=_ids(select),
         ignore=_ids(ignore),

@@ -61,6 +61,30 @@ content_option = click.option(
 )
 
 
+def _check_workers(_ctx: click.Context, _param: click.Parameter, value: str) -> int | None:
+    if value == "auto":
+        return None
+    try:
+        workers = int(value)
+    except ValueError:
+        workers = -1
+    if workers < 0:
+        raise click.BadParameter(f"{value!r} is neither auto nor a number of processes (0, 1)")
+    return workers
+
+
+check_workers_option = click.option(
+    "--check-workers",
+    default="auto",
+    show_default=True,
+    metavar="auto|N",
+    callback=_check_workers,
+    help="Processes that check claims beside the one reading the file: auto uses one for "
+    "a file of 1 MiB or more when a core is free; 0 checks every claim in one process. "
+    "The outputs are the same either way.",
+)
+
+
 def run_options(function: F) -> F:
     """--no-tr3, --tr3, --jobs, --profile and --code-set: how the edits run."""
     for option in reversed(

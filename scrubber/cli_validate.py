@@ -13,6 +13,7 @@ import click
 from scrubber.api import ScrubOptions, output_stems
 from scrubber.cli_options import (
     check_inputs,
+    check_workers_option,
     cluster_for,
     cluster_option,
     echo,
@@ -43,6 +44,7 @@ from scrubber.validate import validate as validate_file
     "default: .scrub837-control in the output folder.",
 )
 @cluster_option
+@check_workers_option
 def validate(
     files: tuple[Path, ...],
     acks: tuple[str, ...],
@@ -54,6 +56,7 @@ def validate(
     code_sets: tuple[Path, ...],
     control_file: Path | None,
     cluster: str | None,
+    check_workers: int | None,
 ) -> None:
     """Partner mode: check FILES without correcting them; write NAME.report.json, a 999
     (NAME.999, or a TA1 when the interchange header is bad) and a 277CA (NAME.277ca).
@@ -70,6 +73,7 @@ def validate(
         tr3=not no_tr3,
         tr3_engine=tr3_engine,
         jobs=jobs,
+        check_workers=check_workers,
         profile=profile,
         code_sets=code_sets,
         mode="validate",

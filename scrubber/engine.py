@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from scrubber.catalogue import EditSpec, Profile, check_selection, load_catalogue, selected
-from scrubber.checks import CLAIM_CHECKS, CheckContext, RunContext
+from scrubber.checks import CLAIM_CHECKS, IN_FILE_ORDER, ONCE_PER_FILE, CheckContext, RunContext
 from scrubber.findings import Finding
 from scrubber.model import Claim
 
@@ -22,6 +22,15 @@ class ClaimResult:
     findings: list[Finding]
     disposition: Disposition
     file_findings: list[Finding] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class CheckedClaim:
+    """A claim's checks as run, here or in another process (scrubber.check_worker): the
+    findings whose fixes were applied, in order, and the findings of the last round."""
+
+    applied: list[Finding]
+    findings: list[Finding]
 
 
 class Engine:
@@ -57,11 +66,16 @@ class Engine:
         run.lists = profile.lists
         run.active = self.active
         self.run = run
-        self.checks = [
+        checks = [
             (CLAIM_CHECKS[edit_id], CheckContext(spec, run))
             for edit_id, spec in self.edits.items()
             if edit_id in self.active and spec.kind == "claim" and edit_id in CLAIM_CHECKS
         ]
+        # a claim's findings stand in the order of the checks, wherever a check ran
+        self._position = {ctx.edit.id: i for i, (_check, ctx) in enumerate(checks)}
+        self.checks = [(c, ctx) for c, ctx in checks if ctx.edit.id not in IN_FILE_ORDER]
+        self.in_file_order = [(c, ctx) for c, ctx in checks if ctx.edit.id in IN_FILE_ORDER]
+        self.once_per_file = frozenset(self.active & ONCE_PER_FILE)
 
     def _base_on(self, edit_id: str, ignore: tuple[str, ...]) -> bool:
         """A refinement is off when the edit it refines is ignored or switched off (it is not
@@ -102,6 +116,11 @@ class Engine:
 
     def scrub_claim(self, claim: Claim, extra: list[Finding] | None = None) -> ClaimResult:
         """Check, fix what is allowed (re-checking after each fix), and decide."""
+        return self.decide(claim, self.check_claim(claim), extra)
+
+    def check_claim(self, claim: Claim) -> CheckedClaim:
+        """The checks that need no other claim, with the fixes allowed (re-checking after
+        each fix): what may run in another process."""
         applied: list[Finding] = []
         findings = self._run_checks(claim)
         for _ in range(MAX_FIX_ROUNDS):
@@ -118,6 +137,25 @@ class Engine:
                 log.warning("unsafe fix %s applied to claim %s", fixable.edit, claim.claim_id)
             applied.append(fixable)
             findings = self._run_checks(claim)
+        return CheckedClaim(applied, findings)
+
+    def decide(
+        self, claim: Claim, checked: CheckedClaim, extra: list[Finding] | None = None
+    ) -> ClaimResult:
+        """In file order, on the claim as fixed: the checks that know the claims before it,
+        the edits said once per file, and the disposition."""
+        findings = checked.findings
+        known = [
+            self.stamp(finding, ctx.edit.id)
+            for check, ctx in self.in_file_order
+            for finding in check(claim, ctx)
+        ]
+        if known:
+            position = self._position
+            findings = sorted(findings + known, key=lambda f: position[f.edit])
+        if self.once_per_file:
+            findings = self._said_once(claim, findings)
+        applied = checked.applied
         remaining = findings + list(extra or [])
         everything = applied + remaining
         if any(f.severity == "error" for f in remaining):
@@ -127,3 +165,16 @@ class Engine:
         else:
             disposition = "clean"
         return ClaimResult(claim, everything, disposition)
+
+    def _said_once(self, claim: Claim, findings: list[Finding]) -> list[Finding]:
+        """An edit said once per file stays on the first claim that has it (also when that
+        claim is checked again), and leaves the later ones."""
+        said: dict[str, int] = self.run.notes.setdefault("said once", {})
+        number = claim.clm.number
+        kept = []
+        for finding in findings:
+            edit = finding.edit
+            if edit in self.once_per_file and said.setdefault(edit, number) != number:
+                continue
+            kept.append(finding)
+        return kept

@@ -20,6 +20,8 @@ class ScrubOptions:
     reports_dir: Path | None = None  # reports; default: out_dir
     tr3: bool = True
     jobs: int = 1
+    #: claim-check worker processes: None decides by file size and free cores, 0 none
+    check_workers: int | None = None
     tr3_engine: str | None = None  # "compiled" or "pyx12" (the reference); None: the default
     unsafe_fixes: bool = False
     select: tuple[str, ...] = ()

@@ -7,6 +7,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from scrubber.claim_checks import BlockInHand, ClaimChecks, ClaimInHand, claim_checks
 from scrubber.engine import ClaimResult, Engine
 from scrubber.findings import Finding
 from scrubber.model import (
@@ -78,6 +79,7 @@ class FileRun:
         self._interchange_groups = 0
         self._reader: rd.Reader | None = None
         self.sinks: list[ClaimSink] = []  # told each claim's outcome (the claim ledger)
+        self.checks: ClaimChecks = ClaimChecks(engine)  # where claims are checked (see run)
 
     # -- the run
     def run(self) -> None:
@@ -88,10 +90,14 @@ class FileRun:
             self._validate_tr3()
         try:
             self._reader = reader = rd.Reader(self.path, trailers)
+            self.checks = claim_checks(self.engine, self.path, self.options.check_workers)
             for event in reader.events():
                 self._on(event)
+            for done in self.checks.drain():
+                self._decide(done)
             self.tr3.finish()
         finally:
+            self.checks.close()
             self.tr3.close()
         self._tr3_failure()
         if reader.notes.bom:
@@ -174,7 +180,10 @@ class FileRun:
     def _on(self, event: rd.Event) -> None:
         if isinstance(event, rd.SubscriberBlock):
             self._block(event)
-        elif isinstance(event, rd.UnreadClaim):
+            return
+        for done in self.checks.drain():  # what follows a block counts on its claims decided
+            self._decide(done)
+        if isinstance(event, rd.UnreadClaim):
             self._unread(event.clm)
         elif isinstance(event, rd.Problem):
             self._problem(event)
@@ -308,23 +317,31 @@ class FileRun:
             self._segments_in_hand = block.segments
             block_errors = tr3.at(s.number for s in block.segments)
             shared += self._tr3_findings("IG001", block_errors, "the subscriber (2000B/2010BA)")
-        clean: list[Claim] = []
-        held: list[Claim] = []
-        content = self.engine.run.content
+        claims = []
         for claim in block.claims():
             extra = list(shared)
             claim_errors = self._claim_tr3_findings(claim) if tr3_on else []
-            extra += claim_errors
-            content.start_claim(claim.claim_id)
-            result = self.engine.scrub_claim(claim, extra)
-            if claim_errors and not self.validate_only:  # judged again on the fixed text
-                result = rejudge(result, claim_errors, self.options.tr3_engine)
-            self._record(result, header)
-            (held if result.disposition == "held" else clean).append(claim)
+            claims.append(ClaimInHand(claim, claim.claim_id, extra + claim_errors, claim_errors))
+        self.checks.put(BlockInHand(header, last, claims, block))
+        for done in self.checks.ready():
+            self._decide(done)
+
+    def _decide(self, block: BlockInHand) -> None:
+        """A block whose claims were checked (here or in the worker), in file order."""
+        clean: list[Claim] = []
+        held: list[Claim] = []
+        tally = self.engine.run.content.tally
+        for item in block.claims:
+            assert item.checked is not None
+            result = self.engine.decide(item.claim, item.checked, item.extra)
+            if item.tr3_errors and not self.validate_only:  # judged again on the fixed text
+                result = rejudge(result, item.tr3_errors, self.options.tr3_engine)
+            self._record(result, block.header, tally.add(item.claim_id, item.log))
+            (held if result.disposition == "held" else clean).append(item.claim)
         if not self.validate_only:
             self.clean.add(clean)
             self.held.add(held)
-        tr3.release(last)
+        self.tr3.release(block.last)
         if self.options.progress is not None and self._reader is not None:
             self.options.progress(self._reader.segment_count, self._reader.trailers.segments)
 
@@ -351,7 +368,9 @@ class FileRun:
 
     _ack_rejected = False  # validate: the 999 rejects the transaction in hand
 
-    def _record(self, result: ClaimResult, header: TransactionHeader) -> None:
+    def _record(
+        self, result: ClaimResult, header: TransactionHeader, content: dict[str, Any]
+    ) -> None:
         claim = result.claim
         if claim.charge is None:
             self.unpriced += 1
@@ -369,7 +388,7 @@ class FileRun:
                 self.file_findings.append(finding)
         titles = self._titles
         entry = claim_entry(result, header, titles)
-        entry["content"] = self.engine.run.content.claim_content()
+        entry["content"] = content
         if self._ack_rejected:
             entry["disposition"] = "rejected"
         if self.options.mask_phi:

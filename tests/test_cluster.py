@@ -7,7 +7,6 @@ mid-run changes nothing."""
 from __future__ import annotations
 
 import os
-import re
 import signal
 import subprocess
 import sys
@@ -25,6 +24,7 @@ from scrubber.cluster_worker import scrub_whole
 from scrubber.synth import write_837
 from scrubber.validate import validate
 from tests.corpus import corpus_files
+from tests.helpers import assert_same_outputs
 from tests.test_tr3_stream import plant
 
 SAMPLES = Path(__file__).resolve().parents[1] / "x12_samples"
@@ -49,36 +49,6 @@ def big(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path.write_text(plant(made.read_text()), encoding="utf-8")
     assert path.stat().st_size >= cl.CUT_BYTES
     return path
-
-
-def _normalized(path: Path) -> bytes:
-    """The file with what says when it was written blanked."""
-    data = path.read_bytes()
-    if path.suffix == ".json":
-        return re.sub(rb'"generated_at": "[^"]*"', b'"generated_at": ""', data)
-    if path.suffix == ".html":
-        return re.sub(rb"<dt>Generated</dt><dd><time[^<]*</time>", b"", data)
-    if path.suffix in (".999", ".277ca") and len(data) > 106:
-        # ISA09/ISA10, GS04/GS05 and BHT04/BHT05: the date and time of the reply
-        element, terminator = data[3:4], data[105:106]
-        spots = {b"ISA": (9, 10), b"GS": (4, 5), b"BHT": (4, 5)}
-        segments = []
-        for segment in data.split(terminator):
-            parts = segment.split(element)
-            for spot in spots.get(parts[0].strip(), ()):
-                parts[spot] = b""
-            segments.append(element.join(parts))
-        return terminator.join(segments)
-    return data
-
-
-def assert_same_outputs(expected: Path, got: Path) -> None:
-    names = sorted(p.name for p in expected.iterdir() if not p.name.startswith("."))
-    assert names == sorted(p.name for p in got.iterdir() if not p.name.startswith(".")), got
-    assert names
-    for name in names:
-        assert _normalized(got / name) == _normalized(expected / name), name
-    assert not [p for p in got.iterdir() if p.name.endswith(".tmp")]  # no leftovers
 
 
 def _on_cluster(

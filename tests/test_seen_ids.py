@@ -96,7 +96,7 @@ def test_uncovered_claims_are_told_apart_by_id(monkeypatch: pytest.MonkeyPatch) 
         view.start_claim(claim_id)
         for _ in range(rng.randrange(4)):
             kind, day = rng.choice(["ptp", "mue", "cpt"]), date(2026, 4, rng.randrange(1, 9))
-            view._record(kind, day, None)
+            assert view.release(kind, day) is None  # no such release: an uncovered day
             plain.setdefault(kind, set()).add(claim_id)
     counted = {m["kind"]: m["claims"] for m in view.head()["uncovered"]}
     assert counted == {kind: len(ids) for kind, ids in plain.items()}

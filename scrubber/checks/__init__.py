@@ -18,6 +18,8 @@ from scrubber.checks import (  # noqa: F401  (imported to register)
 )
 from scrubber.checks.registry import (
     CLAIM_CHECKS,
+    IN_FILE_ORDER,
+    ONCE_PER_FILE,
     SETTLERS,
     CheckContext,
     RunContext,
@@ -25,4 +27,13 @@ from scrubber.checks.registry import (
     settles,
 )
 
-__all__ = ["CLAIM_CHECKS", "SETTLERS", "CheckContext", "RunContext", "claim_check", "settles"]
+__all__ = [
+    "CLAIM_CHECKS",
+    "IN_FILE_ORDER",
+    "ONCE_PER_FILE",
+    "SETTLERS",
+    "CheckContext",
+    "RunContext",
+    "claim_check",
+    "settles",
+]

@@ -22,9 +22,10 @@ def claim_charge_not_positive(claim: Claim, ctx: CheckContext) -> Iterator[Findi
         yield Finding(ctx.message(charge=claim.clm.get(2).strip()), claim.clm, "CLM02")
 
 
-@claim_check("CLM002")
+@claim_check("CLM002", in_file_order=True)
 def claim_id_repeated(claim: Claim, ctx: CheckContext) -> Iterator[Finding]:
-    """The first claim with an id is fine; later ones are errors. State lives for one file."""
+    """The first claim with an id is fine; later ones are errors. State lives for one file,
+    and the claims before are known: the check runs in file order."""
     claim_id = claim.claim_id.strip()
     if not claim_id:
         return

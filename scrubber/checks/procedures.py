@@ -145,13 +145,10 @@ def procedure_not_valid(claim: Claim, ctx: CheckContext) -> Iterator[Finding]:
             yield Finding(ctx.message(key, **values, origin=release.name), line.sv1, "SV101-2")
 
 
-@claim_check("PRC002")
+@claim_check("PRC002", once_per_file=True)
 def procedure_not_checked(claim: Claim, ctx: CheckContext) -> Iterator[Finding]:
-    """Once per file: the first procedure code that no installed content covers (on the claim
-    that has it, also when the engine checks that claim again after a fix)."""
-    said = ctx.run.notes.get("PRC002")
-    if said is not None and said != claim.clm.number:
-        return
+    """The first procedure code of the claim that no installed content covers; the engine
+    says it once per file (on the first claim that has one)."""
     prc001 = ctx.run.edits.get("PRC001")
     for line in claim.lines:
         code, day = line.procedure, claim.line_date(line)
@@ -162,7 +159,6 @@ def procedure_not_checked(claim: Claim, ctx: CheckContext) -> Iterator[Finding]:
         kind = content_kind(code)
         if kind and ctx.run.content.release(kind, day) is not None:
             continue
-        ctx.run.notes["PRC002"] = claim.clm.number
         yield Finding(ctx.message(procedure=code), line.sv1, "SV101-2")
         return
 

@@ -318,8 +318,24 @@ Settler = Callable[[Claim, dict[str, Any]], dict[str, str]]
 SETTLERS: dict[str, Settler] = {}
 
 
-def claim_check(edit_id: str) -> Callable[[ClaimCheck], ClaimCheck]:
-    """Register a check for an edit of the catalogue."""
+#: checks that need the claims before in the file (run in file order on each claim as it
+#: was finally fixed, never in another process; they offer no fixes)
+IN_FILE_ORDER: set[str] = set()
+#: edits said once per file: on the first claim (in file order) whose check has them
+ONCE_PER_FILE: set[str] = set()
+
+
+def claim_check(
+    edit_id: str, *, in_file_order: bool = False, once_per_file: bool = False
+) -> Callable[[ClaimCheck], ClaimCheck]:
+    """Register a check for an edit of the catalogue. A check that remembers claims before
+    the one in hand says so (`in_file_order`), so that the claims of a large file can be
+    checked in two processes and still be judged alike; `once_per_file` keeps an edit's
+    findings on the first claim that has them."""
+    if in_file_order:
+        IN_FILE_ORDER.add(edit_id)
+    if once_per_file:
+        ONCE_PER_FILE.add(edit_id)
     return _register(CLAIM_CHECKS, edit_id, "check")
 
 

@@ -17,7 +17,7 @@ from scrubber.content.release import (
     Release,
 )
 from scrubber.content.store import Gap, cut, gaps
-from scrubber.seen_ids import SeenIds
+from scrubber.content.tally import ContentTally
 
 if TYPE_CHECKING:
     from scrubber.codesets.icd10cm import Icd10cm
@@ -94,25 +94,19 @@ class ContentView:
             by_start = {r.effective_from: r for r in found}
             self._by_kind[kind] = cut(list(by_start.values()))
         self._code_sets: CodeSets | None = None
-        self._claim: dict[str, dict[str, Any]] = {}
-        #: releases that served some claim of the run, for the report head
-        self.used: dict[tuple[str, str], Release] = {}
-        #: per kind: the dates of service no release covered, and how many claims had them
-        #: (claims told apart by id, as many as a file holds: the ids are kept mostly on disk)
-        self.uncovered: dict[str, dict[date, None]] = {}
-        self._uncovered_claims: dict[str, int] = {}
-        self._uncovered_ids = SeenIds()  # claim id -> the kinds it was counted for (bits)
-        self._kind_bits: dict[str, int] = {}
-        self._claim_id = ""
-        self._claim_kinds = -1  # the bits of the claim in hand's id (-1: not looked up yet)
-        self._nearest: dict[str, dict[str, None]] = {}
         self._icd_by_day: dict[date, tuple[Release, Icd10cm, bool]] = {}
         # (kind, day) already recorded for the current claim: recording again changes nothing
         # (the release of a kind on a day is fixed for the run), and checks ask many times
         self._recorded: set[tuple[str, date | None]] = set()
         self._found: dict[tuple[str, date | None], Release | None] = {}
+        #: what the claim in hand asked, first time each: ("release" | "icd10cm_for", kind,
+        #: day). A log, not Release objects: another process's log replays here (see tally)
+        self._log: list[tuple[str, str, date | None]] = []
+        self._claim_id = ""
         #: how many claims started: what a claim's checks remember is for one claim's record
         self.claims_started = 0
+        #: the run's record, claim by claim in file order, for the reports
+        self.tally = ContentTally(self)
 
     # -- what the checks ask
     def releases(self, kind: str) -> list[Release]:
@@ -126,6 +120,18 @@ class ContentView:
         try:
             found = self._found[key]
         except KeyError:
+            found = self.found(kind, day)
+        if key not in self._recorded:
+            self._recorded.add(key)
+            self._log.append(("release", kind, day))
+        return found
+
+    def found(self, kind: str, day: date | None) -> Release | None:
+        """What :meth:`release` answers, without recording it for the claim in hand."""
+        key = (kind, day)
+        try:
+            return self._found[key]
+        except KeyError:
             if kind not in self._by_kind:
                 raise ValueError(
                     f"unknown content kind {kind!r} (one of {', '.join(KINDS)})"
@@ -133,10 +139,7 @@ class ContentView:
             # the lists in force on a day are fixed for the run: a merged coverage release
             # is built (and its rules gathered) once per day, not once per line
             found = self._found[key] = self._find(kind, day)
-        if key not in self._recorded:
-            self._recorded.add(key)
-            self._record(kind, day, found)
-        return found
+            return found
 
     def _find(self, kind: str, day: date | None) -> Release | None:
         candidates = self._by_kind[kind]
@@ -172,63 +175,46 @@ class ContentView:
     def icd10cm_for(self, day: date) -> tuple[Icd10cm, bool]:
         """The ICD-10-CM index in force on the day and True, else the nearest and False
         (DX010); recorded for the claim either way."""
+        _release, index, covered = self._icd10cm(day)
+        # a key of its own: unlike release("icd10cm", day), this records the nearest release
+        if ("icd10cm_for", day) not in self._recorded:
+            self._recorded.add(("icd10cm_for", day))
+            self._log.append(("icd10cm_for", "icd10cm", day))
+        return index, covered
+
+    def _icd10cm(self, day: date) -> tuple[Release, Icd10cm, bool]:
         known = self._icd_by_day.get(day)
         if known is None:  # a file holds a few dates, asked about many times
             sets = self.code_sets
             i, covered = sets.release_for(day)
             index, _covered = sets.for_date(day)
             known = self._icd_by_day[day] = (self._by_kind["icd10cm"][i], index, covered)
-        release, index, covered = known
-        # a key of its own: unlike release("icd10cm", day), this records the nearest release
-        if ("icd10cm_for", day) not in self._recorded:
-            self._recorded.add(("icd10cm_for", day))
-            self._record("icd10cm", day, release if covered else None, nearest=release)
-        return index, covered
+        return known
+
+    def served(
+        self, how: str, kind: str, day: date | None
+    ) -> tuple[Release | None, Release | None]:
+        """A logged question's answer as (the release that served, the nearest release that
+        judged instead): what the tally records for it."""
+        if how == "icd10cm_for" and day is not None:
+            release, _index, covered = self._icd10cm(day)
+            return (release if covered else None), release
+        return self.found(kind, day), None
 
     # -- the record per claim
     def start_claim(self, claim_id: str = "") -> None:
-        self._claim = {}
+        """A new claim's record begins (the last one's, if nobody took it, goes to the tally)."""
+        if self._log:
+            self.tally.add(self._claim_id, self._log)
+        self._log = []
         self._claim_id = claim_id
         self._recorded = set()
         self.claims_started += 1
-        self._claim_kinds = -1
 
-    def _record(
-        self, kind: str, day: date | None, release: Release | None, nearest: Release | None = None
-    ) -> None:
-        entry = self._claim.get(kind)
-        if entry is None:
-            entry = self._claim[kind] = {"releases": [], "uncovered": []}
-        if release is not None:
-            if release.name not in entry["releases"]:
-                entry["releases"].append(release.name)
-            self.used[(kind, release.name)] = release
-            return
-        if nearest is not None:
-            entry.setdefault("checked_with", nearest.name)
-            self.used[(kind, nearest.name)] = nearest
-            self._nearest.setdefault(kind, {})[nearest.name] = None
-        if day is not None:
-            if day.isoformat() not in entry["uncovered"]:
-                entry["uncovered"].append(day.isoformat())
-            self.uncovered.setdefault(kind, {})[day] = None
-            self._count_uncovered(kind)
-
-    def _count_uncovered(self, kind: str) -> None:
-        """Count the claim for the kind, unless a claim with its id was counted already."""
-        bit = 1 << self._kind_bits.setdefault(kind, len(self._kind_bits))
-        if self._claim_kinds < 0:  # once per claim: what its id was counted for before
-            self._claim_kinds = self._uncovered_ids.get(self._claim_id) or 0
-        if self._claim_kinds & bit:
-            return
-        self._claim_kinds |= bit
-        self._uncovered_ids.set(self._claim_id, self._claim_kinds)
-        self._uncovered_claims[kind] = self._uncovered_claims.get(kind, 0) + 1
-
-    def claim_content(self) -> dict[str, Any]:
-        """Which release of each kind served the claim since :meth:`start_claim`, and the
-        dates no release covered: the JSON report's per-claim ``content``."""
-        return {kind: self._claim[kind] for kind in KINDS if kind in self._claim}
+    def take_log(self) -> list[tuple[str, str, date | None]]:
+        """What the claim in hand asked, for :meth:`ContentTally.add` in file order."""
+        log, self._log = self._log, []
+        return log
 
     # -- the report head
     def gaps(self, kind: str) -> list[Gap]:
@@ -236,22 +222,7 @@ class ContentView:
 
     def head(self) -> dict[str, Any]:
         """Releases used, and per kind the uncovered dates of service with the command that
-        installs the missing release."""
-        from scrubber.content.advice import install_command
-
-        used = sorted(self.used.values(), key=lambda r: (KINDS.index(r.kind), r.effective_from))
-        missing = []
-        for kind, days in self.uncovered.items():
-            first, last = min(days), max(days)
-            missing.append(
-                {
-                    "kind": kind,
-                    "first": first.isoformat(),
-                    "last": last.isoformat(),
-                    "claims": self._uncovered_claims[kind],
-                    "checked_with": list(self._nearest.get(kind, {})),
-                    "command": install_command(kind, first),
-                }
-            )
-        missing.sort(key=lambda m: KINDS.index(m["kind"]))
-        return {"releases": [r.describe() for r in used], "uncovered": missing}
+        installs the missing release (see :meth:`ContentTally.head`)."""
+        if self._log:
+            self.tally.add(self._claim_id, self.take_log())
+        return self.tally.head()
