@@ -13,6 +13,7 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev,cluster]'
+	$(PY) -m compileall -q scrubber >/dev/null
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -55,6 +56,8 @@ lint: $(STAMP)
 	$(PY) -m pytest -q -p no:cacheprovider tests/test_imports.py
 
 bench: $(STAMP)
+	@# compiled as pip compiles an installed package (PYTHONDONTWRITEBYTECODE may be set)
+	$(PY) -m compileall -q scrubber >/dev/null
 	$(PY) bench/bench.py $(N) --memory-n $(MEMORY_N)
 	$(PY) bench/tr3_walk.py 5000 20000 --fuzz 1000
 	$(PY) bench/report_open.py --claims $(firstword $(N))

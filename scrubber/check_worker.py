@@ -197,8 +197,10 @@ def _dump_results(results: Any) -> bytes:
 # -- the process
 
 
-def _serve(engine: Engine, conn: Connection) -> None:
-    """The worker's loop: blocks in, each claim's checks out, until the reader says stop."""
+def _serve(engine: Engine, conn: Connection, theirs: Connection) -> None:
+    """The worker's loop: blocks in, each claim's checks out, until the reader closes the
+    pipe (`theirs`, the reading process's end, copied by the fork, is closed here first)."""
+    theirs.close()
     signal.signal(signal.SIGTERM, signal.SIG_DFL)  # (see chunks._default_signals)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the reading process decides what stops
     # on a failure, the reading process checks those claims itself and reports what went
@@ -248,7 +250,9 @@ class CheckWorker:
         for stream in (sys.stdout, sys.stderr):  # a forked child must not write them again
             stream.flush()
         self._conn, child = context.Pipe()
-        self._process = context.Process(target=_serve, args=(engine, child), daemon=True)
+        self._process = context.Process(
+            target=_serve, args=(engine, child, self._conn), daemon=True
+        )
         # what both processes hold (the engine, the code sets) is left out of the collector's
         # rounds: a round touches every object it tracks, and in a forked child that copies
         # the memory it shares with this process, page by page

@@ -1,6 +1,9 @@
-"""Where a file's claims are checked: in this process, or, for a large file on a machine with a
-core to spare, also in a worker process (scrubber.check_worker), with the results taken in
-file order either way.
+"""Where a file's claims are checked: in this process, or also in a worker process
+(scrubber.check_worker; `--check-workers 1`, or `auto` for a file of WORKER_FROM_BYTES on a
+machine with a core to spare), with the results taken in file order either way. One process
+is the default: on this project's 2-core machine the worker measured no faster (the reading
+process still reads, decides and writes every claim, and the claims' derived facts are worked
+out in both), so it stays a choice, and the ground for spreading claim checks further.
 
 The reading process hands each subscriber block over as it is read. With a worker, a block
 goes to the worker while it has fewer than AHEAD blocks in hand, and is checked here
@@ -17,7 +20,7 @@ import os
 import threading
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -41,8 +44,9 @@ WAITING = 4096  # blocks waiting behind one the worker has not finished: then wa
 class ClaimInHand:
     claim: Claim
     claim_id: str  # as read (the content tally tells claims apart by it)
-    extra: list[Finding]  # findings from outside its checks (TR3, the envelope, the block)
-    tr3_errors: list[Finding]
+    #: findings from outside its checks (TR3, the envelope, the block), found when it is decided
+    extra: list[Finding] = field(default_factory=list)
+    tr3_errors: list[Finding] = field(default_factory=list)
     checked: CheckedClaim | None = None
     log: Sequence[Any] = ()  # the content view's log of its checks
 

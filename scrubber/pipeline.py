@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import deque
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -32,6 +33,7 @@ if TYPE_CHECKING:
     from scrubber.options import ScrubOptions
 
 ZERO = Decimal("0")
+DECIDE_WAITING = 2048  # checked blocks that may wait for the TR3 walk before it is waited for
 
 
 class FileRun:
@@ -80,6 +82,7 @@ class FileRun:
         self._reader: rd.Reader | None = None
         self.sinks: list[ClaimSink] = []  # told each claim's outcome (the claim ledger)
         self.checks: ClaimChecks = ClaimChecks(engine)  # where claims are checked (see run)
+        self._to_decide: deque[BlockInHand] = deque()  # checked, waiting for the TR3 walk
 
     # -- the run
     def run(self) -> None:
@@ -93,8 +96,7 @@ class FileRun:
             self.checks = claim_checks(self.engine, self.path, self.options.check_workers)
             for event in reader.events():
                 self._on(event)
-            for done in self.checks.drain():
-                self._decide(done)
+            self._decide_all()
             self.tr3.finish()
         finally:
             self.checks.close()
@@ -181,8 +183,7 @@ class FileRun:
         if isinstance(event, rd.SubscriberBlock):
             self._block(event)
             return
-        for done in self.checks.drain():  # what follows a block counts on its claims decided
-            self._decide(done)
+        self._decide_all()  # what follows a block counts on its claims decided
         if isinstance(event, rd.UnreadClaim):
             self._unread(event.clm)
         elif isinstance(event, rd.Problem):
@@ -287,16 +288,40 @@ class FileRun:
         return self._provider_errors[key]
 
     def _block(self, block: SubscriberBlock) -> None:
+        """Checked now, decided (with its TR3 errors) once the walk has passed it."""
         header = self._header
         assert header is not None
+        claims = [ClaimInHand(claim, claim.claim_id) for claim in block.claims()]
+        self.checks.put(BlockInHand(header, _last_number(block), claims, block))
+        self._decide_ready()
+
+    def _decide_ready(self) -> None:
+        """Decide the checked blocks the TR3 walk has passed, in order: the reading goes on
+        meanwhile (the walk starts later than the reading, pyx12's maps loading), unless too
+        many blocks wait."""
+        waiting = self._to_decide
+        waiting.extend(self.checks.ready())
+        while waiting and (len(waiting) > DECIDE_WAITING or self.tr3.known(waiting[0].last)):
+            self._decide(waiting.popleft())
+
+    def _decide_all(self) -> None:
+        self._to_decide.extend(self.checks.drain())
+        while self._to_decide:
+            self._decide(self._to_decide.popleft())
+
+    def _outside_findings(self, block: BlockInHand) -> None:
+        """The findings of a block's claims from outside their checks: the transaction's and
+        billing provider's, the reader's problems, TR3's, each claim's own TR3 errors."""
         tr3 = self.tr3
         tr3_on = not tr3.empty  # else (TR3 off) no look-ups at all
-        last = _last_number(block)
+        last = block.last
         tr3.pull(last)  # the walk has passed the block: its errors are all known
+        subscriber = block.block
+        assert subscriber is not None
         shared: list[Finding] = list(self._transaction_errors)
-        if block.provider is not None:  # (its errors found once, then kept for its blocks)
-            shared += self._provider_findings(block.provider)
-        for problem in block.problems:
+        if subscriber.provider is not None:  # (its errors found once, then kept for its blocks)
+            shared += self._provider_findings(subscriber.provider)
+        for problem in subscriber.problems:
             finding = self._finding(problem)
             if finding is not None:
                 shared.append(finding)
@@ -308,26 +333,21 @@ class FileRun:
             message = self.engine.spec("IG002").message(
                 "unchecked", reason=str(tr3.failure or "pyx12 stopped")
             )
+            segments = subscriber.segments
             shared.append(
-                self.engine.stamp(
-                    Finding(message, block.segments[0] if block.segments else None), "IG002"
-                )
+                self.engine.stamp(Finding(message, segments[0] if segments else None), "IG002")
             )
         if tr3_on:
-            self._segments_in_hand = block.segments
-            block_errors = tr3.at(s.number for s in block.segments)
+            self._segments_in_hand = subscriber.segments
+            block_errors = tr3.at(s.number for s in subscriber.segments)
             shared += self._tr3_findings("IG001", block_errors, "the subscriber (2000B/2010BA)")
-        claims = []
-        for claim in block.claims():
-            extra = list(shared)
-            claim_errors = self._claim_tr3_findings(claim) if tr3_on else []
-            claims.append(ClaimInHand(claim, claim.claim_id, extra + claim_errors, claim_errors))
-        self.checks.put(BlockInHand(header, last, claims, block))
-        for done in self.checks.ready():
-            self._decide(done)
+        for item in block.claims:
+            item.tr3_errors = self._claim_tr3_findings(item.claim) if tr3_on else []
+            item.extra = shared + item.tr3_errors
 
     def _decide(self, block: BlockInHand) -> None:
         """A block whose claims were checked (here or in the worker), in file order."""
+        self._outside_findings(block)
         clean: list[Claim] = []
         held: list[Claim] = []
         tally = self.engine.run.content.tally

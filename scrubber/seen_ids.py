@@ -102,7 +102,8 @@ class SeenIds:
             import sqlite3
 
             # "": a private temporary database on disk, removed when the connection closes
-            self._db = sqlite3.connect("", isolation_level=None)
+            # (one owner at a time, but a run may end, and its ids be freed, in another thread)
+            self._db = sqlite3.connect("", isolation_level=None, check_same_thread=False)
             self._db.execute("PRAGMA journal_mode = OFF")
             self._db.execute("PRAGMA synchronous = OFF")
             self._db.execute(

@@ -67,6 +67,13 @@ class Tr3Index:
         self.checked = through
         self._add(errors)
 
+    def known(self, through: int) -> bool:
+        """Whether the errors up to `through` can be had without waiting for the walk."""
+        if self.stream is None or through <= self.checked:
+            return True
+        passed = getattr(self.stream, "passed", None)
+        return passed is None or bool(passed(through + 1))
+
     @property
     def empty(self) -> bool:
         """Nothing to look up, now or later (TR3 off, or no error left): look-ups return []."""

@@ -378,3 +378,23 @@ def test_a_terminated_worker_never_runs_the_callers_clean_ups(tmp_path: Path) ->
                 assert path.exists(), f"a worker removed the caller's folder (attempt {attempt})"
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+def test_passed_says_without_waiting_what_errors_through_would_give_at_once(
+    tmp_path: Path,
+) -> None:
+    """The scrub pass goes on reading while the walk has not passed a block (passed False),
+    and takes the block's errors once it has: the same errors as validate_tr3."""
+    path = planted_file(tmp_path, claims=2000)
+    expected = validate_tr3(path)
+    last = max(e.segment_number for e in expected)
+    found = []
+    with tr3.Tr3Stream(path) as stream:
+        assert not stream.passed(last)  # just started: 2,000 claims take the walk a while
+        deadline = time.monotonic() + 120
+        while not stream.passed(last):
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+        found += stream.errors_through(last)
+        found += stream.rest()
+    assert found == expected

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any, TextIO
 from urllib.parse import quote
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from jinja2 import Environment, FileSystemBytecodeCache, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
 import scrubber
@@ -102,7 +102,9 @@ def templates_dir() -> Path:
 
 
 @lru_cache(maxsize=1)
+@lru_cache(maxsize=1)
 def _environment() -> Environment:
+    # one environment a process: each template compiled once per run, not once per file
     env = Environment(
         loader=FileSystemLoader(str(templates_dir())),
         autoescape=True,
@@ -110,10 +112,25 @@ def _environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         auto_reload=False,
+        bytecode_cache=_compiled_templates(),
     )
     env.filters["money"] = format_money
     env.filters["num"] = _num
     return env
+
+
+def _compiled_templates() -> FileSystemBytecodeCache | None:
+    """The templates as compiled Python, kept in the cache folder (keyed by each template's
+    source, so an edited template is compiled again): compiling them costs a run about a
+    tenth of a second. Templates only, never claim data. None when the folder can't be made."""
+    from scrubber.codesets.cache import cache_dir
+
+    folder = cache_dir() / "templates"
+    try:
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    except OSError:
+        return None
+    return FileSystemBytecodeCache(str(folder))
 
 
 @lru_cache(maxsize=4)

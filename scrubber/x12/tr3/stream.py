@@ -155,6 +155,13 @@ class _ChildFeed:
             taken.append(self.buffer.popleft())
         return taken
 
+    def passed(self, through: int) -> bool:
+        """Whether every error up to `through` has arrived, without waiting (what has come
+        down the pipe is taken in)."""
+        while not self.done and self.through < through and self.conn.poll():
+            self._receive()
+        return self.done or self.through >= through
+
     def drain(self) -> None:
         """Wait for the end of the pass, dropping what it finds."""
         self.buffer.clear()
@@ -409,6 +416,14 @@ class Tr3Stream:
         found.sort(key=_key)
         self.returned = number
         return [f.to_error() for f in found]
+
+    def passed(self, number: int) -> bool:
+        """Whether errors_through(number) would return at once (True when it cannot tell:
+        the chunked walk is asked, and waited for, as before)."""
+        feed = self._feed
+        if number <= self.returned or not isinstance(feed, _ChildFeed):
+            return True
+        return feed.passed(number)
 
     def rest(self) -> list[Tr3Error]:
         """All errors not returned yet (waits for the end of the walk)."""
