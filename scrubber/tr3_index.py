@@ -57,14 +57,20 @@ class Tr3Index:
             return
         from scrubber.x12.tr3 import Tr3Unavailable
 
+        # one segment further: a gap in the last loop is noticed at the segment after it; and
+        # as far as the walk has got, so that the blocks up to there ask the stream no more
+        arrived = getattr(self.stream, "arrived", None)
         try:
-            # one segment further: a gap in the last loop is noticed at the segment after it
-            errors = self.stream.errors_through(through + 1)
+            ahead = arrived() if arrived is not None else 0
+            target = max(through + 1, min(ahead, _EVERYWHERE))
+            errors = self.stream.errors_through(target)
         except Tr3Unavailable as error:
             self.failure = error
+            if arrived is not None:  # as far as the walk got, whenever the stop was met
+                self.checked = max(self.checked, min(arrived(), _EVERYWHERE) - 1)
             self.close()
             return
-        self.checked = through
+        self.checked = target - 1
         self._add(errors)
 
     def known(self, through: int) -> bool:
@@ -72,7 +78,14 @@ class Tr3Index:
         if self.stream is None or through <= self.checked:
             return True
         passed = getattr(self.stream, "passed", None)
-        return passed is None or bool(passed(through + 1))
+        if passed is None:
+            return True
+        from scrubber.x12.tr3 import Tr3Unavailable
+
+        try:
+            return bool(passed(through + 1))
+        except Tr3Unavailable:  # (the look-up that follows learns why, and says so)
+            return True
 
     @property
     def empty(self) -> bool:

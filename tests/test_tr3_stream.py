@@ -7,6 +7,7 @@ import functools
 import json
 import multiprocessing
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -27,6 +28,7 @@ from scrubber.x12 import tr3
 from scrubber.x12.tokens import iter_segments
 from scrubber.x12.tr3 import Tr3Error, Tr3Stream, Tr3Unavailable, validate_tr3
 from tests.corpus import CORPUS, corpus_files
+from tests.helpers import assert_same_outputs
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -398,3 +400,48 @@ def test_passed_says_without_waiting_what_errors_through_would_give_at_once(
         found += stream.errors_through(last)
         found += stream.rest()
     assert found == expected
+
+
+def test_reading_ahead_of_the_walk_holds_the_same_claims_when_pyx12_stops(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """pyx12's reader stops on a 20,000-character element in claim 1,500 of 2,000: the claims
+    it never reached are held (IG002) as when each block waited for the walk; taking in what
+    the walk sent ahead (and meeting the stop early) changes no claim, and the note names the
+    segment the walk got to either way."""
+    made = tmp_path / "made.837"
+    write_837(made, 2000, seed=3)
+    segments = made.read_text(encoding="utf-8").split("~")
+    claims = [i for i, s in enumerate(segments) if s.lstrip().startswith("CLM*")]
+    segments.insert(claims[1499] + 1, "NTE*ADD*" + "A" * 20000)
+    path = tmp_path / "stops.837"
+    path.write_text("~".join(segments), encoding="utf-8")
+
+    def run(out: Path) -> dict[str, Any]:
+        out.mkdir()
+        return scrub(path, ScrubOptions(out_dir=out, ledger=False)).report
+
+    ahead = run(tmp_path / "ahead")
+    run(tmp_path / "again")
+    assert_same_outputs(tmp_path / "ahead", tmp_path / "again")  # whenever the stop is met
+    monkeypatch.setattr(Tr3Stream, "arrived", lambda self: 0)
+    monkeypatch.setattr(Tr3Stream, "passed", lambda self, number: False)
+    waiting = run(tmp_path / "waiting")
+    for name in ("stops.clean.837", "stops.held.837"):
+        assert (tmp_path / "ahead" / name).read_bytes() == (
+            tmp_path / "waiting" / name
+        ).read_bytes()
+    note = next(n for n in ahead["notes"] if "stopped part way" in n)
+    waited = next(n for n in waiting["notes"] if "stopped part way" in n)
+    number = re.compile(r"up to segment (\d+)")
+    reach, last_block = (int(number.findall(n)[0]) for n in (note, waited))
+    # each block waiting for the walk named the last block's last segment; the walk got further
+    assert number.sub("", note) == number.sub("", waited)
+    assert last_block <= reach < 21159  # (pyx12 stopped on segment 21,159)
+    assert 0 < ahead["counts"]["held"] < ahead["counts"]["claims"] == 2000
+    assert waiting["counts"] == ahead["counts"]
+    for name in ("stops.report.json",):
+        ahead_json, waiting_json = (
+            json.loads((tmp_path / run_ / name).read_text()) for run_ in ("ahead", "waiting")
+        )
+        assert ahead_json["claims"] == waiting_json["claims"]

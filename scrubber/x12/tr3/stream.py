@@ -144,12 +144,15 @@ class _ChildFeed:
         self.conn: Connection = receive
         self.through = 0  # every error on segments up to this has arrived
         self.done = False
+        self.failure: Exception | None = None  # how the pass ended, if it failed
         self.buffer: deque[_Found] = deque()
 
     def take(self, through: int) -> list[_Found]:
         """Errors on segments up to `through` not taken before, in order."""
         while not self.done and self.through < through:
             self._receive()
+        if self.failure is not None and self.through < through:  # (met by passed, ahead)
+            raise self.failure
         taken = []
         while self.buffer and self.buffer[0].tag <= through:
             taken.append(self.buffer.popleft())
@@ -159,8 +162,11 @@ class _ChildFeed:
         """Whether every error up to `through` has arrived, without waiting (what has come
         down the pipe is taken in)."""
         while not self.done and self.through < through and self.conn.poll():
-            self._receive()
-        return self.done or self.through >= through
+            try:
+                self._receive()
+            except (Tr3Unavailable, RuntimeError):  # (kept: raised by the take that needs
+                pass  # what never came, as if met there)
+        return self.through >= through or (self.done and self.failure is None)
 
     def drain(self) -> None:
         """Wait for the end of the pass, dropping what it finds."""
@@ -175,9 +181,10 @@ class _ChildFeed:
         except EOFError:
             self.done = True
             self.process.join(timeout=5)
-            raise Tr3Unavailable(
+            self.failure = Tr3Unavailable(
                 f"the TR3 validation process ended unexpectedly (exit code {self.process.exitcode})"
-            ) from None
+            )
+            raise self.failure from None
         if kind == "through":
             self.buffer.extend(sorted(payload, key=_key))
             self.through = through
@@ -186,10 +193,12 @@ class _ChildFeed:
             self.done, self.through = True, _EVERYTHING
         elif kind == "unavailable":
             self.done = True
-            raise Tr3Unavailable(payload)
+            self.failure = Tr3Unavailable(payload)
+            raise self.failure
         else:
             self.done = True
-            raise RuntimeError(f"TR3 validation failed in its process:\n{payload}")
+            self.failure = RuntimeError(f"TR3 validation failed in its process:\n{payload}")
+            raise self.failure
 
     def close(self) -> None:
         _stop(self.process)
@@ -424,6 +433,15 @@ class Tr3Stream:
         if number <= self.returned or not isinstance(feed, _ChildFeed):
             return True
         return feed.passed(number)
+
+    def arrived(self) -> int:
+        """How far errors_through can be asked at once (what came down the pipe is taken in;
+        0 when it cannot tell: the chunked walk)."""
+        feed = self._feed
+        if not isinstance(feed, _ChildFeed):
+            return 0
+        feed.passed(_EVERYTHING)  # (takes in what has arrived, without waiting)
+        return _EVERYTHING if feed.done and feed.failure is None else feed.through
 
     def rest(self) -> list[Tr3Error]:
         """All errors not returned yet (waits for the end of the walk)."""
