@@ -162,10 +162,9 @@ class _ChildFeed:
         """Whether every error up to `through` has arrived, without waiting (what has come
         down the pipe is taken in)."""
         while not self.done and self.through < through and self.conn.poll():
-            try:
+            # a failure is kept (see _receive): the take that needs what never came raises it
+            with contextlib.suppress(Tr3Unavailable, RuntimeError):
                 self._receive()
-            except (Tr3Unavailable, RuntimeError):  # (kept: raised by the take that needs
-                pass  # what never came, as if met there)
         return self.through >= through or (self.done and self.failure is None)
 
     def drain(self) -> None:
