@@ -22,6 +22,7 @@ class Tr3Index:
     def __init__(self, stream: Any = None) -> None:
         self.numbers: list[int] = []
         self.errors: list[Any] = []
+        self._first = 0  # numbers[:_first] are released (dropped in bulk: see release)
         self.stream = stream
         self.checked = 0 if stream is not None else _EVERYWHERE
         self.failure: Exception | None = None
@@ -47,7 +48,7 @@ class Tr3Index:
             if error.repaired_by_writer:
                 continue
             number = _belongs_to(error)
-            at = bisect.bisect_right(self.numbers, number)
+            at = bisect.bisect_right(self.numbers, number, self._first)
             self.numbers.insert(at, number)
             self.errors.insert(at, error)
 
@@ -61,8 +62,10 @@ class Tr3Index:
         # as far as the walk has got, so that the blocks up to there ask the stream no more
         arrived = getattr(self.stream, "arrived", None)
         try:
-            ahead = arrived() if arrived is not None else 0
-            target = max(through + 1, min(ahead, _EVERYWHERE))
+            # (at most READ_AHEAD segments ahead: the pipe then holds the walk back, and
+            # the errors kept here stay few)
+            ahead = arrived(through + 1 + READ_AHEAD) if arrived is not None else 0
+            target = max(through + 1, min(ahead, through + 1 + READ_AHEAD))
             errors = self.stream.errors_through(target)
         except Tr3Unavailable as error:
             self.failure = error
@@ -88,17 +91,22 @@ class Tr3Index:
             return True
 
     @property
+    def kept(self) -> int:
+        """How many errors are here, not yet released (pinned ones aside)."""
+        return len(self.numbers) - self._first
+
+    @property
     def empty(self) -> bool:
         """Nothing to look up, now or later (TR3 off, or no error left): look-ups return []."""
-        return self.stream is None and not self.errors and not self._pinned
+        return self.stream is None and len(self.errors) == self._first and not self._pinned
 
     def between(self, first: int, last: int) -> list[Any]:
         if self.stream is not None and last > self.checked:
             self.pull(last)
-        known = self.numbers
-        if known and known[0] <= last and first <= known[-1]:
-            lo = bisect.bisect_left(known, first)
-            hi = bisect.bisect_right(known, last)
+        known, start = self.numbers, self._first
+        if len(known) > start and known[start] <= last and first <= known[-1]:
+            lo = bisect.bisect_left(known, first, start)
+            hi = bisect.bisect_right(known, last, start)
             found = self.errors[lo:hi]
         else:  # (most look-ups: no error left in the range)
             found = []
@@ -115,7 +123,7 @@ class Tr3Index:
         if not numbers:
             return []
         self.pull(max(numbers))
-        if not self.numbers and not self._pinned:
+        if len(self.numbers) == self._first and not self._pinned:
             return []
         found: list[Any] = []
         for number in numbers:
@@ -129,12 +137,15 @@ class Tr3Index:
 
     def release(self, through: int) -> None:
         """Drop the errors on segments up to `through` (but the pinned ones)."""
-        cut = bisect.bisect_right(self.numbers, through)
-        for error in self.errors[:cut]:
+        cut = bisect.bisect_right(self.numbers, through, self._first)
+        for error in self.errors[self._first : cut]:
             if error.segment_number in self._pins:
                 self._pinned.setdefault(error.segment_number, []).append(error)
-        del self.numbers[:cut]
-        del self.errors[:cut]
+        self._first = cut
+        if cut >= 1024 and cut * 2 >= len(self.numbers):  # (in bulk: each error moved once)
+            del self.numbers[:cut]
+            del self.errors[:cut]
+            self._first = 0
 
     def finish(self) -> None:
         """Wait for the walk to end, to learn whether pyx12 stopped on a later segment."""
@@ -155,6 +166,7 @@ class Tr3Index:
 
 
 _EVERYWHERE = 1 << 62
+READ_AHEAD = 20_000  # segments past the block in hand whose errors a look-up takes in
 
 
 def _belongs_to(error: Any) -> int:

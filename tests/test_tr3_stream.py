@@ -321,12 +321,27 @@ def test_index_pulls_forward_releases_and_keeps_pinned_segments() -> None:
     assert [e.segment_number for e in index.between(4, 10)] == [5, 9]  # repaired: left out
     index.release(10)
     # each look-up asks one segment further: a gap is noticed at the segment after it
-    assert index.numbers == [] and stream.asked == [4, 11]
+    assert index.kept == 0 and stream.asked == [4, 11]
     assert [e.segment_number for e in index.at([1, 2, 11, 12])] == [1, 2, 12]  # pinned kept
     index.pin(11)
     assert index.at([1, 2]) == []
     index.finish()
     assert index.failure is None and stream.closed
+
+
+def test_index_releases_many_errors_block_by_block() -> None:
+    """Errors on every other segment of 6,000, looked up and released three segments at a
+    time: each look-up finds its own, and what was released is gone (dropped in bulk)."""
+    stream = FakeStream([_error(n) for n in range(2, 6001, 2)])
+    index = Tr3Index(stream)
+    for first in range(1, 6001, 3):
+        last = first + 2
+        expected = [n for n in range(first, last + 1) if n % 2 == 0]
+        assert [e.segment_number for e in index.between(first, last)] == expected
+        index.release(last)
+        assert index.between(1, last) == []
+        # (and the one segment further each look-up asks for)
+        assert index.kept == len([n for n in range(last + 1, index.checked + 2) if n % 2 == 0])
 
 
 def test_index_stops_using_a_stream_that_fails_part_way() -> None:
@@ -424,7 +439,7 @@ def test_reading_ahead_of_the_walk_holds_the_same_claims_when_pyx12_stops(
     ahead = run(tmp_path / "ahead")
     run(tmp_path / "again")
     assert_same_outputs(tmp_path / "ahead", tmp_path / "again")  # whenever the stop is met
-    monkeypatch.setattr(Tr3Stream, "arrived", lambda self: 0)
+    monkeypatch.setattr(Tr3Stream, "arrived", lambda self, limit=0: 0)
     monkeypatch.setattr(Tr3Stream, "passed", lambda self, number: False)
     waiting = run(tmp_path / "waiting")
     for name in ("stops.clean.837", "stops.held.837"):
@@ -445,3 +460,30 @@ def test_reading_ahead_of_the_walk_holds_the_same_claims_when_pyx12_stops(
             json.loads((tmp_path / run_ / name).read_text()) for run_ in ("ahead", "waiting")
         )
         assert ahead_json["claims"] == waiting_json["claims"]
+
+
+def test_a_stop_after_the_last_claim_read_is_still_said(tmp_path: Path) -> None:
+    """pyx12 stops in a second transaction that is not 837P (so nothing looks its errors up)
+    after the reading has taken in every message of the walk: the run still says that TR3
+    stopped part way."""
+    first, second = tmp_path / "a.837", tmp_path / "b.837"
+    write_837(first, 300, seed=3)
+    write_837(second, 20, seed=4)
+    own, other = first.read_text().split("~"), second.read_text().split("~")
+
+    def where(segments: list[str], tag: str) -> int:
+        return next(i for i, s in enumerate(segments) if s.lstrip().startswith(tag))
+
+    st, se = where(other, "ST*"), where(other, "SE*")
+    transaction = [
+        s.replace("005010X222A1", "005010X223A2").replace("ST*837*0001", "ST*837*0002")
+        for s in other[st : se + 1]
+    ]
+    transaction.insert(len(transaction) - 1, "NTE*ADD*" + "A" * 20000)
+    ge = where(own, "GE*")
+    path = tmp_path / "stops_late.837"
+    path.write_text("~".join(own[:ge] + transaction + own[ge:]), encoding="utf-8")
+    out = tmp_path / "out"
+    out.mkdir()
+    report = scrub(path, ScrubOptions(out_dir=out, ledger=False)).report
+    assert any("stopped part way" in note for note in report["notes"]), report["notes"]

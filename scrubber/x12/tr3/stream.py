@@ -173,6 +173,8 @@ class _ChildFeed:
         while not self.done:
             self._receive()
             self.buffer.clear()
+        if self.failure is not None:  # (met ahead by passed: the pass did not end well)
+            raise self.failure
 
     def _receive(self) -> None:
         try:
@@ -433,13 +435,13 @@ class Tr3Stream:
             return True
         return feed.passed(number)
 
-    def arrived(self) -> int:
-        """How far errors_through can be asked at once (what came down the pipe is taken in;
-        0 when it cannot tell: the chunked walk)."""
+    def arrived(self, limit: int = _EVERYTHING) -> int:
+        """How far errors_through can be asked at once (what came down the pipe, up to
+        `limit`, is taken in; 0 when it cannot tell: the chunked walk)."""
         feed = self._feed
         if not isinstance(feed, _ChildFeed):
             return 0
-        feed.passed(_EVERYTHING)  # (takes in what has arrived, without waiting)
+        feed.passed(limit)  # (takes in what has arrived, without waiting)
         return _EVERYTHING if feed.done and feed.failure is None else feed.through
 
     def rest(self) -> list[Tr3Error]:
