@@ -32,6 +32,8 @@ if TYPE_CHECKING:
 __all__ = ["BlockCodec", "CheckWorker", "Unsendable"]
 
 # (the text, or the elements of a changed segment), suffix, number, loop
+PROCESS_NAME = "scrub837 claim checks"  # (multiprocessing.active_children() names it)
+
 _SegmentTuple = tuple[Any, str, int, str]
 Checked = tuple["CheckedClaim", Sequence[tuple[str, str, Any]]]
 
@@ -251,7 +253,7 @@ class CheckWorker:
             stream.flush()
         self._conn, child = context.Pipe()
         self._process = context.Process(
-            target=_serve, args=(engine, child, self._conn), daemon=True
+            target=_serve, args=(engine, child, self._conn), daemon=True, name=PROCESS_NAME
         )
         # what both processes hold (the engine, the code sets) is left out of the collector's
         # rounds: a round touches every object it tracks, and in a forked child that copies

@@ -1,9 +1,9 @@
 """Where a file's claims are checked: in this process, or also in a worker process
-(scrubber.check_worker; `--check-workers 1`, or `auto` for a file of WORKER_FROM_BYTES on a
-machine with a core to spare), with the results taken in file order either way. One process
-is the default: on this project's 2-core machine the worker measured no faster (the reading
-process still reads, decides and writes every claim, and the claims' derived facts are worked
-out in both), so it stays a choice, and the ground for spreading claim checks further.
+(scrubber.check_worker; `--check-workers 1`, or `auto`, the default, for a file of
+WORKER_FROM_BYTES on a machine with a core to spare), with the results taken in file order
+either way. `auto` leaves the worker out while a TR3 walk runs beside the pass: the walk holds
+the second core, and a worker there measured slower (20,000 claims on 2 cores: 4.6 s alone,
+5.0 s with a worker); without TR3 it measured 10-20% faster (4.3 s against 3.6-3.9 s).
 
 The reading process hands each subscriber block over as it is read. With a worker, a block
 goes to the worker while it has fewer than AHEAD blocks in hand, and is checked here
@@ -192,10 +192,13 @@ class ClaimChecks:
         self._batch = []
 
 
-def claim_checks(engine: Engine, path: Path, workers: int | None) -> ClaimChecks:
+def claim_checks(
+    engine: Engine, path: Path, workers: int | None, *, walk_beside: bool = False
+) -> ClaimChecks:
     """Checks for one file: `workers` 0 checks in this process, 1 (or more: one is used)
     also in a worker process; None (auto) uses one for a file of WORKER_FROM_BYTES or more
-    when this process has a core to spare and can fork."""
+    when this process can fork and has a core to spare (`walk_beside`: a TR3 walk in another
+    process has one)."""
     if workers == 0 or not _can_fork():
         return ClaimChecks(engine)
     if workers is None:
@@ -203,7 +206,8 @@ def claim_checks(engine: Engine, path: Path, workers: int | None) -> ClaimChecks
             large = path.stat().st_size >= WORKER_FROM_BYTES
         except OSError:
             large = False
-        if not large or len(os.sched_getaffinity(0)) < 2:
+        cores = len(os.sched_getaffinity(0)) - (1 if walk_beside else 0)
+        if not large or cores < 2:
             return ClaimChecks(engine)
     return ClaimChecks(engine, lambda: _start_worker(engine))
 

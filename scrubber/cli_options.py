@@ -75,14 +75,13 @@ def _check_workers(_ctx: click.Context, _param: click.Parameter, value: str) -> 
 
 check_workers_option = click.option(
     "--check-workers",
-    default="0",
+    default="auto",
     show_default=True,
     metavar="auto|N",
     callback=_check_workers,
     help="Processes that check claims beside the one reading the file: 1 forks one; auto "
-    "one for a file of 1 MiB or more when a core is free; 0 (the default) checks every "
-    "claim in one process, which measured as fast on a 2-core machine. The outputs are the "
-    "same either way.",
+    "(the default) one for a file of 1 MiB or more when a core is free (not while the TR3 "
+    "walk holds it); 0 checks every claim in one process. The outputs are the same either way.",
 )
 
 

@@ -20,9 +20,9 @@ class ScrubOptions:
     reports_dir: Path | None = None  # reports; default: out_dir
     tr3: bool = True
     jobs: int = 1
-    #: claim-check worker processes (claim_checks.py): 0 none, None (auto) decides by file
-    #: size and free cores; 0 by default: on a 2-core machine a worker measured no faster
-    check_workers: int | None = 0
+    #: claim-check worker processes (claim_checks.py): 0 none, 1 one, None (auto, the
+    #: default) one for a large file when a core is free (not while a TR3 walk holds it)
+    check_workers: int | None = None
     tr3_engine: str | None = None  # "compiled" or "pyx12" (the reference); None: the default
     unsafe_fixes: bool = False
     select: tuple[str, ...] = ()

@@ -70,6 +70,7 @@ class FileRun:
         self.unpriced = 0  # claims whose CLM02 is not an amount (held by BAL001)
         self.rejection: dict[str, str] | None = None
         self.tr3 = Tr3Index()
+        self._walking = False  # a TR3 walk runs beside this pass (claim_checks: no worker)
         self.tr3_note: str | None = None
         self._transaction_errors: list[Finding] = []
         self._provider_errors: dict[int, list[Finding]] = {}
@@ -93,7 +94,9 @@ class FileRun:
             self._validate_tr3()
         try:
             self._reader = reader = rd.Reader(self.path, trailers)
-            self.checks = claim_checks(self.engine, self.path, self.options.check_workers)
+            self.checks = claim_checks(
+                self.engine, self.path, self.options.check_workers, walk_beside=self._walking
+            )
             for event in reader.events():
                 self._on(event)
             self._decide_all()
@@ -161,6 +164,7 @@ class FileRun:
             self.tr3 = Tr3Index.unchecked(error)
             return
         self.tr3 = Tr3Index(stream)
+        self._walking = True  # a process of this machine (or the cluster's) walks the file
 
     def _tr3_failure(self) -> None:
         """The note when pyx12 stopped part way through the file."""

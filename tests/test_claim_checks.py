@@ -11,6 +11,7 @@ import multiprocessing
 import os
 import re
 import signal
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,9 @@ import pytest
 
 from scrubber import claim_checks
 from scrubber.api import ScrubOptions, scrub
+from scrubber.catalogue import load_profile
+from scrubber.checks import RunContext
+from scrubber.engine import Engine
 from scrubber.synth import write_837
 from tests.corpus import corpus_files
 from tests.helpers import assert_same_outputs
@@ -122,3 +126,41 @@ def test_a_worker_killed_mid_run_changes_nothing(tmp_path: Path, generated: Path
     _scrub(generated, tmp_path / "two", 1, tr3=False, progress=kill_the_worker)
     assert killed
     assert_same_outputs(tmp_path / "one", tmp_path / "two")
+
+
+def test_auto_leaves_the_worker_out_while_a_tr3_walk_holds_the_second_core(
+    tmp_path: Path, generated: Path
+) -> None:
+    engine = Engine(load_profile("default"), RunContext(run_date=date(2026, 12, 4)))
+    small = tmp_path / "small.837"
+    small.write_bytes(generated.read_bytes()[: claim_checks.WORKER_FROM_BYTES // 2])
+
+    def has_worker(path: Path, workers: int | None, walk_beside: bool) -> bool:
+        checks = claim_checks.claim_checks(engine, path, workers, walk_beside=walk_beside)
+        return checks._start_worker is not None
+
+    two_cores = len(os.sched_getaffinity(0)) >= 2
+    assert has_worker(generated, None, walk_beside=False) is two_cores
+    assert not has_worker(generated, None, walk_beside=True) or len(os.sched_getaffinity(0)) > 2
+    assert not has_worker(small, None, walk_beside=False)  # forking costs more than it saves
+    assert has_worker(generated, 1, walk_beside=True)  # asked for: one either way
+    assert not has_worker(generated, 0, walk_beside=False)
+
+
+def test_a_scrub_with_tr3_checks_in_one_process_by_default(tmp_path: Path, generated: Path) -> None:
+    from scrubber import check_worker
+
+    def workers_seen(**more: Any) -> int:
+        """The most check workers alive while the file was read (the TR3 walk's processes
+        are not counted)."""
+        seen = [0]
+
+        def watch(_read: int, _total: int) -> None:
+            children = multiprocessing.active_children()
+            seen.append(sum(p.name == check_worker.PROCESS_NAME for p in children))
+
+        _scrub(generated, tmp_path / str(len(more)), None, progress=watch, **more)
+        return max(seen)
+
+    assert workers_seen() == 0  # the walk holds the second core
+    assert workers_seen(tr3=False) == (1 if len(os.sched_getaffinity(0)) >= 2 else 0)

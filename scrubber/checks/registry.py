@@ -319,7 +319,7 @@ SETTLERS: dict[str, Settler] = {}
 
 
 #: checks that need the claims before in the file (run in file order on each claim as it
-#: was finally fixed, never in another process; they offer no fixes)
+#: was finally fixed, never in another process; they offer no fixes and ask no content)
 IN_FILE_ORDER: set[str] = set()
 #: edits said once per file: on the first claim (in file order) whose check has them
 ONCE_PER_FILE: set[str] = set()
@@ -331,7 +331,10 @@ def claim_check(
     """Register a check for an edit of the catalogue. A check that remembers claims before
     the one in hand says so (`in_file_order`), so that the claims of a large file can be
     checked in two processes and still be judged alike; `once_per_file` keeps an edit's
-    findings on the first claim that has them."""
+    findings on the first claim that has them. An `in_file_order` check must not ask the
+    content view (ctx.run.content, codes_on, codes_on_each): it runs when the claim is
+    decided, after the claim's content log was taken, and what it asked would be recorded
+    against another claim."""
     if in_file_order:
         IN_FILE_ORDER.add(edit_id)
     if once_per_file:
