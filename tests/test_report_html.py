@@ -646,7 +646,9 @@ def test_filters_hide_and_restore(open_page: Any, tmp_path: Path, artifacts: Pat
     page.fill("#f-claim", "nothing-like-this")
     assert page.locator("#f-status").inner_text() == "No claims match"
     page.click("#f-reset")
-    page.wait_for_function("document.getElementById('f-status').textContent.includes('all')")
+    # a locator waits in Playwright's own script: a string for wait_for_function is eval'd in
+    # the page, which the report's CSP refuses whenever the first look does not find it
+    page.locator("#f-status", has_text="all").wait_for(state="attached")
     assert visible("article.claim") == 2  # clean collapsed again
     assert visible("li.f") == 4
     assert opened.console_errors == [] and opened.page_errors == []
